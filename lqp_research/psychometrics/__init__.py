@@ -1,0 +1,1 @@
+"""Psychometric analyses of item-level data: items, reliability, factor models, invariance."""
