@@ -253,49 +253,10 @@ class CompiledModel:
         Cells are the free cells of the group (fixed and derived cells have no
         column). See :class:`DerivativeTerms`.
         """
-        matrices = self.matrices(theta, group)
         layout = self._layout[group]
-        p = len(self.observed)
-        g = matrices.inverse_i_minus_beta
-        phi = g @ matrices.psi @ g.T
-        lambda_g = matrices.lambda_ @ g
-        lambda_phi = matrices.lambda_ @ phi
-        g_alpha = g @ matrices.alpha
-        identity = np.eye(p)
-
-        kinds, rows, cols = layout.free_kinds, layout.free_rows, layout.free_cols
-        n_cells = len(kinds)
-        u = np.zeros((p, n_cells))
-        v = np.zeros((p, n_cells))
-        scale = np.ones(n_cells)
-        mean = np.zeros((p, n_cells))
-
-        is_lambda = kinds == "lambda"
-        u[:, is_lambda] = identity[:, rows[is_lambda]]
-        v[:, is_lambda] = lambda_phi[:, cols[is_lambda]]
-        mean[:, is_lambda] = identity[:, rows[is_lambda]] * g_alpha[cols[is_lambda]]
-
-        is_beta = kinds == "beta"
-        u[:, is_beta] = lambda_g[:, rows[is_beta]]
-        v[:, is_beta] = lambda_phi[:, cols[is_beta]]
-        mean[:, is_beta] = lambda_g[:, rows[is_beta]] * g_alpha[cols[is_beta]]
-
-        is_psi = kinds == "psi"
-        u[:, is_psi] = lambda_g[:, rows[is_psi]]
-        v[:, is_psi] = lambda_g[:, cols[is_psi]]
-
-        is_theta = kinds == "theta"
-        u[:, is_theta] = identity[:, rows[is_theta]]
-        v[:, is_theta] = identity[:, cols[is_theta]]
-
-        diagonal = (is_psi | is_theta) & (rows == cols)
-        scale[diagonal] = 0.5
-
-        is_nu = kinds == "nu"
-        mean[:, is_nu] = identity[:, rows[is_nu]]
-        is_alpha = kinds == "alpha"
-        mean[:, is_alpha] = lambda_g[:, rows[is_alpha]]
-
+        u, v, scale, mean = cell_derivative_terms(
+            self.matrices(theta, group), layout.free_kinds, layout.free_rows, layout.free_cols
+        )
         return DerivativeTerms(u=u, v=v, scale=scale, mean=mean, cells_to_free=layout.cells_to_free)
 
     def sigma_jacobian(self, theta: np.ndarray, group: int = 0) -> np.ndarray:
@@ -393,6 +354,59 @@ class CompiledModel:
             else:
                 values.append(0.0)
         return values
+
+
+def cell_derivative_terms(
+    matrices: ModelMatrices, kinds: np.ndarray, rows: np.ndarray, cols: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return ``u, v, scale, mean`` of the given matrix cells (see :class:`DerivativeTerms`).
+
+    ``kinds`` holds matrix names (``"lambda"``, ``"beta"``, ``"psi"``, ``"theta"``,
+    ``"nu"``, ``"alpha"``); cells need not be free, so the same terms serve
+    modification indices of fixed cells. Symmetric cells are given with
+    ``row >= col``.
+    """
+    p = matrices.lambda_.shape[0]
+    g = matrices.inverse_i_minus_beta
+    phi = g @ matrices.psi @ g.T
+    lambda_g = matrices.lambda_ @ g
+    lambda_phi = matrices.lambda_ @ phi
+    g_alpha = g @ matrices.alpha
+    identity = np.eye(p)
+
+    n_cells = len(kinds)
+    u = np.zeros((p, n_cells))
+    v = np.zeros((p, n_cells))
+    scale = np.ones(n_cells)
+    mean = np.zeros((p, n_cells))
+
+    is_lambda = kinds == "lambda"
+    u[:, is_lambda] = identity[:, rows[is_lambda]]
+    v[:, is_lambda] = lambda_phi[:, cols[is_lambda]]
+    mean[:, is_lambda] = identity[:, rows[is_lambda]] * g_alpha[cols[is_lambda]]
+
+    is_beta = kinds == "beta"
+    u[:, is_beta] = lambda_g[:, rows[is_beta]]
+    v[:, is_beta] = lambda_phi[:, cols[is_beta]]
+    mean[:, is_beta] = lambda_g[:, rows[is_beta]] * g_alpha[cols[is_beta]]
+
+    is_psi = kinds == "psi"
+    u[:, is_psi] = lambda_g[:, rows[is_psi]]
+    v[:, is_psi] = lambda_g[:, cols[is_psi]]
+
+    is_theta = kinds == "theta"
+    u[:, is_theta] = identity[:, rows[is_theta]]
+    v[:, is_theta] = identity[:, cols[is_theta]]
+
+    # A variance enters Sigma once, a covariance twice (u v' + v u').
+    diagonal = (is_psi | is_theta) & (rows == cols)
+    scale[diagonal] = 0.5
+
+    is_nu = kinds == "nu"
+    mean[:, is_nu] = identity[:, rows[is_nu]]
+    is_alpha = kinds == "alpha"
+    mean[:, is_alpha] = lambda_g[:, rows[is_alpha]]
+    return u, v, scale, mean
 
 
 def _marker_of(cells: list[_Cell], factor: str, observed: tuple[str, ...]) -> str | None:
@@ -683,6 +697,7 @@ __all__ = [
     "CompiledModel",
     "DerivativeTerms",
     "ModelMatrices",
+    "cell_derivative_terms",
     "compile_model",
     "vech",
     "vech_indices",
