@@ -181,6 +181,9 @@ def test_invalid_timestamp(tmp_path, sample_raw):
         read_responses(data)
 
     message = caught.value.message("da")
+    assert "bad.csv" in message
+    assert "NK-90183" in message
+    assert "submitted_at" in message
     assert "'i går'" in message
 
 
