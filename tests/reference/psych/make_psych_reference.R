@@ -199,9 +199,25 @@ ht2 <- semTools::htmt(hs_model, data = hs)
 ht1 <- semTools::htmt(hs_model, data = hs, htmt2 = FALSE)
 write_csv(data.frame(factor = rownames(ht2), unclass(ht2), check.names = FALSE), "hs_htmt2.csv")
 write_csv(data.frame(factor = rownames(ht1), unclass(ht1), check.names = FALSE), "hs_htmt.csv")
+# semTools works on the unstandardized solution; store it as input, too.
+est <- parameterEstimates(fit)
+raw_loadings <- est[est$op == "=~", c("lhs", "rhs", "est")]
+names(raw_loadings) <- c("factor", "item", "loading")
+raw_loadings$residual_variance <- sapply(raw_loadings$item, function(i) est$est[est$op == "~~" & est$lhs == i & est$rhs == i])
+write_csv(raw_loadings, "hs_unstandardized_loadings.csv")
+factor_variances <- est[est$op == "~~" & est$lhs == est$rhs & est$lhs %in% c("visual", "textual", "speed"), c("lhs", "est")]
+names(factor_variances) <- c("factor", "variance")
+write_csv(factor_variances, "hs_factor_variances.csv")
 ave <- semTools::AVE(fit, obs.var = FALSE)
 cr <- semTools::compRelSEM(fit, obs.var = FALSE)
-write_csv(data.frame(factor = names(ave), ave = unname(ave), composite_reliability = unname(cr[names(ave)])),
+# The classic formulas on the standardized solution (Fornell & Larcker, 1981).
+ave_std <- tapply(hs_loadings$loading^2, hs_loadings$factor, mean)[names(ave)]
+cr_std <- sapply(names(ave), function(f) {
+  l <- hs_loadings$loading[hs_loadings$factor == f]
+  sum(l)^2 / (sum(l)^2 + sum(1 - l^2))
+})
+write_csv(data.frame(factor = names(ave), ave = unname(ave), composite_reliability = unname(cr[names(ave)]),
+                     ave_standardized = unname(ave_std), composite_reliability_standardized = unname(cr_std)),
           "hs_ave_cr.csv")
 
 # Omega from a second-order and a bifactor CFA (standardized solutions) -----------------
