@@ -27,7 +27,7 @@ from ..pipeline import ScoreResult, score
 from ..scoring import ScoringSettings, item_scores
 from . import charts, tables
 from .focus_areas import Recommendation, recommendation, select_focus_areas
-from .privacy import ALL, ORGANISATION, TEAM, Disclosure, apply_disclosure_control, reference_allowed
+from .privacy import ALL, ORGANISATION, TEAM, Disclosure, apply_disclosure_control, check_team, reference_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ def build_report(
             "difference": tables.difference_matrix(groups, instrument, "nu"),
         }
     else:
-        _check_team(team, result.groups, threshold)
+        check_team(result.groups, team, threshold)
         show_reference = reference_allowed(result.groups, team, threshold)
         keep = (result.groups["level"] == TEAM) & (result.groups["group"] == team)
         if show_reference:
@@ -206,15 +206,6 @@ def build_report(
     facts["compute_seconds"] = time.perf_counter() - started
     logger.info("Built the %s report of %s in %.1f s", lang, organisation, facts["compute_seconds"])
     return content
-
-
-def _check_team(team: str, groups: pd.DataFrame, threshold: int) -> None:
-    rows = groups[(groups["level"] == TEAM) & (groups["group"] == team)]
-    if rows.empty:
-        known = sorted(groups.loc[groups["level"] == TEAM, "group"].unique(), key=str.casefold)
-        raise ReportError("report.unknown_team", team=team, teams=", ".join(known))
-    if rows["suppressed"].any():
-        raise ReportError("report.team_too_small", team=team, n=int(rows["n"].max()), threshold=threshold)
 
 
 def _focus_areas(table: pd.DataFrame, instrument: Instrument, lang: str) -> tuple[FocusArea, ...]:

@@ -141,6 +141,16 @@ def _hidden_pool(organisation: pd.DataFrame, teams: pd.DataFrame, hidden: set[st
     return (total - shown.reindex(total.index, fill_value=0)).astype(int)
 
 
+def check_team(groups: pd.DataFrame, team: str, min_group_size: int) -> None:
+    """Raise ``ReportError`` unless ``team`` exists and reaches the anonymity threshold."""
+    rows = groups[(groups["level"] == TEAM) & (groups["group"] == team)]
+    if rows.empty:
+        known = sorted(groups.loc[groups["level"] == TEAM, "group"].unique(), key=str.casefold)
+        raise ReportError("report.unknown_team", team=team, teams=", ".join(known))
+    if rows["suppressed"].any() or rows["n"].max() < min_group_size:
+        raise ReportError("report.team_too_small", team=team, n=int(rows["n"].max()), threshold=min_group_size)
+
+
 def reference_allowed(groups: pd.DataFrame, team: str, min_group_size: int) -> bool:
     """Return whether a team report may show its organisation beside the team.
 
@@ -155,4 +165,4 @@ def reference_allowed(groups: pd.DataFrame, team: str, min_group_size: int) -> b
     return not ((rest > 0) & (rest < min_group_size)).any()
 
 
-__all__ = ["Disclosure", "apply_disclosure_control", "reference_allowed"]
+__all__ = ["Disclosure", "apply_disclosure_control", "check_team", "reference_allowed"]
