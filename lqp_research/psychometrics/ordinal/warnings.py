@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ...errors import LqpWarning
+from ..confirmatory.diagnostics import CfaWarning
 from ...i18n import translate
 
 
-class OrdinalEstimationWarning(LqpWarning):
+class OrdinalEstimationWarning(CfaWarning):
     """A problem in the ordinal statistics or the WLSMV fit (non-convergence, bounds).
 
     Parameters
