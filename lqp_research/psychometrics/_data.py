@@ -66,7 +66,7 @@ def check_items(
             )
     if items.shape[1] < min_items:
         raise InputDataError("psychometrics.too_few_items", argument=argument, received=items.shape[1], expected=min_items)
-    data = items.astype("float64", copy=True)
+    data = items.astype("float64").copy()
     answered = int(data.notna().any(axis=1).sum())
     if answered < min_respondents:
         raise InputDataError(
