@@ -207,12 +207,13 @@ def _square_correlations(correlations: pd.DataFrame, names: list[str]) -> pd.Dat
     square = pd.DataFrame(np.eye(len(names)), index=names, columns=names)
     if isinstance(correlations, pd.DataFrame) and long_columns <= set(correlations.columns):
         for row in correlations.itertuples():
-            for first, second in ((row.factor_a, row.factor_b), (row.factor_b, row.factor_a)):
-                if first not in square.index or second not in square.columns:
+            for factor in (row.factor_a, row.factor_b):
+                if factor not in square.index:
                     raise InputDataError(
-                        "psychometrics.unknown_factor", argument="factor_correlations", factor=first, other="loadings"
+                        "psychometrics.unknown_factor", argument="factor_correlations", factor=factor, other="loadings"
                     )
-                square.loc[first, second] = row.correlation
+            square.loc[row.factor_a, row.factor_b] = row.correlation
+            square.loc[row.factor_b, row.factor_a] = row.correlation
         return square
     if isinstance(correlations, pd.DataFrame) and set(names) <= set(correlations.index) and set(names) <= set(correlations.columns):
         return correlations.loc[names, names].astype(float).copy()
