@@ -62,14 +62,12 @@ def group_scores(
     scales = instrument.scale_codes
     score_columns = [f"{scale}_{measure}" for scale in scales for measure in measures]
 
-    teams = respondents[TEAM_COLUMN]
-    team_names = sorted(set(teams.dropna().astype(str)))
-    codes = pd.Categorical(teams.astype(object), categories=team_names).codes.astype(np.int64)
+    codes, team_names = _team_codes(respondents[TEAM_COLUMN])
     team_sizes = np.bincount(codes[codes >= 0], minlength=len(team_names))
 
-    values = respondents[score_columns].to_numpy(dtype=np.float64)
-    organisation = _summarise(values, np.zeros(len(values), dtype=np.int64), 1, settings.confidence)
-    by_team = _summarise(values, codes, len(team_names), settings.confidence)
+    by_column = respondents[score_columns].to_numpy(dtype=np.float64).T
+    organisation = _summarise(by_column, np.zeros(by_column.shape[1], dtype=np.int64), 1, settings.confidence)
+    by_team = _summarise(by_column, codes, len(team_names), settings.confidence)
 
     frames = [_long_table(organisation, ORGANISATION, [ALL_GROUP], scales, measures, np.array([False]))]
     if team_names:
@@ -78,36 +76,50 @@ def group_scores(
     return pd.concat(frames, ignore_index=True)
 
 
-def _summarise(values: np.ndarray, codes: np.ndarray, n_groups: int, confidence: float) -> dict[str, np.ndarray]:
+def _team_codes(teams: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Return a code per respondent (-1 without a team) and team names in string order."""
+    codes, uniques = pd.factorize(teams, use_na_sentinel=True)
+    names = [str(name) for name in uniques]
+    order = np.argsort(np.asarray(names, dtype=object), kind="stable")
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[order] = np.arange(len(names))
+    codes = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1)
+    return codes, [names[i] for i in order]
+
+
+def _summarise(by_column: np.ndarray, codes: np.ndarray, n_groups: int, confidence: float) -> dict[str, np.ndarray]:
     """Return n, mean, sd, ci_low, ci_high as (groups x columns) arrays.
 
-    Rows with code -1 (no team) count in no group. Two passes (mean, then squared
-    deviations) keep the sd accurate whatever the scale's location.
+    ``by_column`` is columns x respondents; respondents with code -1 (no team)
+    count in no group. Respondents are sorted by group once, and every sum is a
+    ``reduceat`` over the sorted rows. The sd takes a second pass over
+    deviations from the group mean, which stays accurate whatever the location.
     """
-    in_group = codes >= 0
-    codes = codes[in_group]
-    values = values[in_group]
-    n_columns = values.shape[1]
-    n = np.zeros((n_groups, n_columns))
-    mean = np.full((n_groups, n_columns), np.nan)
-    sd = np.full((n_groups, n_columns), np.nan)
+    order = np.argsort(codes, kind="stable")
+    order = order[codes[order] >= 0]
+    sorted_codes = codes[order]
+    sizes = np.bincount(sorted_codes, minlength=n_groups)
+    present = np.flatnonzero(sizes)
+    starts = np.concatenate([[0], np.cumsum(sizes[present])[:-1]])
 
-    for j in range(n_columns):
-        column = values[:, j]
-        valid = ~np.isnan(column)
-        group = codes[valid]
-        observed = column[valid]
-        count = np.bincount(group, minlength=n_groups).astype(np.float64)
-        total = np.bincount(group, weights=observed, minlength=n_groups)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            group_mean = total / count
-            squares = np.bincount(group, weights=(observed - group_mean[group]) ** 2, minlength=n_groups)
-            group_sd = np.sqrt(squares / (count - 1))
-        n[:, j] = count
-        mean[:, j] = np.where(count > 0, group_mean, np.nan)
-        sd[:, j] = np.where(count > 1, group_sd, np.nan)
-
+    values = by_column if len(order) == by_column.shape[1] and (order[1:] > order[:-1]).all() else by_column[:, order]
+    valid = ~np.isnan(values)
+    observed = np.where(valid, values, 0.0)
+    n_present = np.add.reduceat(valid, starts, axis=1, dtype=np.float64) if len(order) else np.zeros((values.shape[0], 0))
+    total = np.add.reduceat(observed, starts, axis=1) if len(order) else n_present
     with np.errstate(invalid="ignore", divide="ignore"):
+        mean_present = total / n_present
+        group_of_row = np.repeat(np.arange(len(present)), sizes[present])
+        deviations = np.where(valid, values - np.nan_to_num(mean_present)[:, group_of_row], 0.0)
+        squares = np.add.reduceat(deviations * deviations, starts, axis=1) if len(order) else n_present
+
+    n = np.zeros((n_groups, values.shape[0]))
+    mean = np.full_like(n, np.nan)
+    sd = np.full_like(n, np.nan)
+    n[present] = n_present.T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean[present] = np.where(n_present > 0, mean_present, np.nan).T
+        sd[present] = np.where(n_present > 1, np.sqrt(squares / (n_present - 1)), np.nan).T
         t_quantile = stats.t.ppf(0.5 + confidence / 2, np.where(n > 1, n - 1, np.nan))
         half_width = t_quantile * sd / np.sqrt(n)
     return {"n": n, "mean": mean, "sd": sd, "ci_low": mean - half_width, "ci_high": mean + half_width}

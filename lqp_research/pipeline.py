@@ -51,7 +51,7 @@ class ScoreResult:
         """Counts of the scoring run, as written to ``summary.json``."""
         teams = self.groups.loc[self.groups["level"] == "team", "group"].unique()
         return {
-            "rows_read": self.clean.rows_read,
+            "rows_read": self.responses.rows_read,
             "duplicates_dropped": self.clean.duplicates_dropped,
             "excluded_too_few_answers": self.clean.excluded_too_few_answers,
             "respondents_included": len(self.respondents),

@@ -13,12 +13,14 @@ The rules, in the order they are applied:
 5. A dimension score is the mean of its factors' scores when all are present.
 6. A gap is the ønske score minus the nu score, when both are present.
 
-Scoring is vectorised: per rating, one matrix product of the answers with the
-item-by-factor key gives every factor's sum, and one more gives the counts.
+Scoring is vectorised: per rating, one matrix product of the answers with a
+signed item-by-factor key gives every factor's sum, and one more gives the
+counts, so a million respondents are scored without copying their answers.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 
@@ -78,24 +80,47 @@ class CleanResponses:
 
     Attributes
     ----------
-    responses : Responses
-        The included respondents only, in file order.
-    rows_read, duplicates_dropped, excluded_too_few_answers : int
+    source : Responses
+        Every row as read.
+    included : numpy.ndarray of bool
+        Rows of ``source`` that are scored.
+    duplicates_dropped, excluded_too_few_answers : int
         Counts for the summary.
     dropped_ids, excluded_ids : list of str
         Respondent ids behind those counts.
     """
 
-    responses: Responses
-    rows_read: int
+    source: Responses
+    included: np.ndarray
     duplicates_dropped: int
     excluded_too_few_answers: int
     dropped_ids: list[str] = field(default_factory=list)
     excluded_ids: list[str] = field(default_factory=list)
+    _tallies: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def rows_read(self) -> int:
+        return self.source.rows_read
 
     @property
     def instrument(self) -> Instrument:
-        return self.responses.instrument
+        return self.source.instrument
+
+    @functools.cached_property
+    def responses(self) -> Responses:
+        """The included rows as :class:`Responses`, in file order (built on first use)."""
+        if self.included.all():
+            return self.source
+        source = self.source
+        return Responses(
+            data=source.data.loc[self.included].reset_index(drop=True),
+            instrument=source.instrument,
+            ratings=source.ratings,
+            source=source.source,
+            rows_read=source.rows_read,
+            background_columns=source.background_columns,
+            read_details=source.read_details,
+        )
 
     @property
     def data(self) -> pd.DataFrame:
@@ -116,42 +141,31 @@ def clean_responses(responses: Responses, settings: ScoringSettings | None = Non
     """
     settings = settings or ScoringSettings()
     data = responses.data
+    instrument = responses.instrument
 
     keep = _latest_submission(data)
     dropped_ids = data.loc[~keep, ID_COLUMN].astype(str).tolist()
 
-    answers = data[responses.answer_columns].to_numpy()
-    answered = np.count_nonzero(~np.isnan(answers), axis=1)
-    del answers
-    enough = answered >= settings.min_answered_share * len(responses.answer_columns) - 1e-9
+    tallies = {rating: _tally(instrument, answer_matrix(data, instrument.item_columns(rating))) for rating in responses.ratings}
+    answered = sum(tally.answered.sum(axis=0) for tally in tallies.values())
+    n_ratings = len(responses.answer_columns)
+    enough = answered >= settings.min_answered_share * n_ratings - 1e-9
     excluded = keep & ~enough
     excluded_ids = data.loc[excluded, ID_COLUMN].astype(str).tolist()
 
     included = keep & enough
-    if included.all():
-        kept = data
-    else:
-        kept = data.loc[included].reset_index(drop=True)
     logger.info(
         "Kept %d of %d rows: %d duplicates dropped, %d excluded for too few answers",
-        len(kept), len(data), len(dropped_ids), len(excluded_ids),
-    )
-    cleaned = Responses(
-        data=kept,
-        instrument=responses.instrument,
-        ratings=responses.ratings,
-        source=responses.source,
-        rows_read=responses.rows_read,
-        background_columns=responses.background_columns,
-        read_details=responses.read_details,
+        int(included.sum()), len(data), len(dropped_ids), len(excluded_ids),
     )
     return CleanResponses(
-        responses=cleaned,
-        rows_read=responses.rows_read,
+        source=responses,
+        included=included,
         duplicates_dropped=len(dropped_ids),
         excluded_too_few_answers=len(excluded_ids),
         dropped_ids=dropped_ids,
         excluded_ids=excluded_ids,
+        _tallies=tallies,
     )
 
 
@@ -164,10 +178,11 @@ def _latest_submission(data: pd.DataFrame) -> np.ndarray:
         return keep
 
     rows = np.flatnonzero(duplicated)
+    has_time = TIME_COLUMN in data
     subset = pd.DataFrame({
         "id": ids.to_numpy()[rows],
-        "has_time": data[TIME_COLUMN].notna().to_numpy()[rows] if TIME_COLUMN in data else False,
-        "time": data[TIME_COLUMN].to_numpy()[rows] if TIME_COLUMN in data else pd.NaT,
+        "has_time": data[TIME_COLUMN].notna().to_numpy()[rows] if has_time else False,
+        "time": data[TIME_COLUMN].to_numpy()[rows] if has_time else pd.NaT,
         "row": rows,
     })
     # Sort so the winner is last per id: timestamped after untimestamped, then by
@@ -177,6 +192,59 @@ def _latest_submission(data: pd.DataFrame) -> np.ndarray:
     keep[rows] = False
     keep[winners] = True
     return keep
+
+
+def answer_matrix(data: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Return ``data[columns]`` as a 2-D float array, a view when the layout allows.
+
+    A canonical table stores all answer columns in one block with the ratings
+    interleaved (``UV01_nu, UV01_onske, ...``), so one rating's columns are an
+    evenly spaced slice and need no copy. The array must not be written to.
+    """
+    positions = data.columns.get_indexer(columns)
+    steps = np.diff(positions)
+    if len(positions) > 1 and (positions >= 0).all() and steps[0] > 0 and (steps == steps[0]).all():
+        selected = data.iloc[:, slice(positions[0], positions[-1] + 1, int(steps[0]))]
+    else:
+        selected = data.loc[:, columns]
+    return selected.to_numpy(dtype=np.float64, copy=False)
+
+
+@dataclass(frozen=True)
+class _Tally:
+    """Per factor and respondent (factors x respondents): answered items,
+    answered reverse-worded items, and the signed sum of answers."""
+
+    answered: np.ndarray
+    reverse_answered: np.ndarray
+    signed_sum: np.ndarray
+
+
+def _tally(instrument: Instrument, values: np.ndarray) -> _Tally:
+    """Count and sum one rating's answers per factor, with reversal folded in.
+
+    ``values`` is respondents x items. A reversed answer is ``c - x`` with
+    ``c = min + max``, so a factor's sum is ``sum(x, normal items) - sum(x,
+    reversed items) + c * (reversed items answered)``: one matrix product with a
+    signed key gives the first two terms without reversing any answer. The work
+    runs on the transpose (items x respondents), which is contiguous for a
+    column-stored table, so no step copies the answers more than once.
+    """
+    by_item = values.T
+    answered = ~np.isnan(by_item)
+    observed = np.where(answered, by_item, 0.0)
+
+    key = scoring_matrix(instrument)
+    reverse = np.array([item.reverse for item in instrument.items], dtype=np.float64)
+    signed_key = key * (1.0 - 2.0 * reverse)[:, None]
+    count_key = np.hstack([key, key * reverse[:, None]]).astype(np.float32)
+    counts = count_key.T @ answered.astype(np.float32)
+    n_factors = key.shape[1]
+    return _Tally(
+        answered=counts[:n_factors].astype(np.float64),
+        reverse_answered=counts[n_factors:].astype(np.float64),
+        signed_sum=signed_key.T @ observed,
+    )
 
 
 def item_scores(
@@ -202,8 +270,8 @@ def item_scores(
     if isinstance(responses, Responses):
         responses = clean_responses(responses, settings)
     instrument = responses.instrument
-    if rating not in responses.responses.ratings:
-        raise InputDataError("io.unknown_rating", rating=rating, allowed=", ".join(responses.responses.ratings))
+    if rating not in responses.source.ratings:
+        raise InputDataError("io.unknown_rating", rating=rating, allowed=", ".join(responses.source.ratings))
     columns = instrument.item_columns(rating)
     values = _reversed(instrument, responses.data[columns].to_numpy(dtype=np.float64, copy=True))
     index = pd.Index(responses.data[ID_COLUMN].astype(str), name=ID_COLUMN)
@@ -238,51 +306,46 @@ def respondent_scores(clean: CleanResponses, settings: ScoringSettings | None = 
     Returns
     -------
     pandas.DataFrame
-        One row per respondent: ``respondent_id``, ``team``, then
-        ``<scale>_<measure>`` (float64) for every factor and dimension and every
-        rating, plus ``<scale>_gap`` when the instrument has both ``nu`` and
-        ``onske`` ratings (in general: the last rating minus the first, when
-        there are exactly two).
+        One row per included respondent, in file order: ``respondent_id``,
+        ``team``, then ``<scale>_<measure>`` (float64) for every factor and
+        dimension and every measure: each rating, and ``gap`` (the second rating
+        minus the first, ønske minus nu for LQP) when there are two ratings.
     """
     settings = settings or ScoringSettings()
     instrument = clean.instrument
-    data = clean.data
-    ratings = clean.responses.ratings
+    ratings = clean.source.ratings
+    included = clean.included
     key = scoring_matrix(instrument)
-    items_per_factor = key.sum(axis=0)
-    needed = settings.min_items_share * items_per_factor - 1e-9
+    needed = (settings.min_items_share * key.sum(axis=0) - 1e-9)[:, None]
+    reverse_constant = instrument.scale.min + instrument.scale.max
 
-    columns: dict[str, np.ndarray] = {}
+    # Scores are built scales x respondents, so the frame below wraps them without a copy.
     by_rating: dict[str, np.ndarray] = {}
     for rating in ratings:
-        values = data[instrument.item_columns(rating)].to_numpy(dtype=np.float64, copy=True)
-        answered = ~np.isnan(values)
-        np.nan_to_num(values, copy=False, nan=0.0)
-        values = _reversed(instrument, values)
-        values[~answered] = 0.0  # reversal turned the zeros of missing cells into min + max
-        sums = values @ key
-        counts = answered.astype(np.float64) @ key
-        del values, answered
+        tally = clean._tallies.get(rating)
+        if tally is None:
+            tally = _tally(instrument, answer_matrix(clean.source.data, instrument.item_columns(rating)))
+        counts = tally.answered[:, included]
+        sums = tally.signed_sum[:, included] + reverse_constant * tally.reverse_answered[:, included]
         with np.errstate(invalid="ignore", divide="ignore"):
             factor_scores = np.where(counts >= needed, sums / counts, np.nan)
         by_rating[rating] = _with_dimensions(instrument, factor_scores)
-
-    scales = instrument.scale_codes
-    for rating in ratings:
-        for j, scale in enumerate(scales):
-            columns[f"{scale}_{rating}"] = by_rating[rating][:, j]
     if len(ratings) == 2:
         first, last = ratings
-        gaps = by_rating[last] - by_rating[first]
-        for j, scale in enumerate(scales):
-            columns[f"{scale}_{GAP}"] = gaps[:, j]
+        by_rating[GAP] = by_rating[last] - by_rating[first]
 
-    ordered = {f"{scale}_{measure}": columns[f"{scale}_{measure}"] for scale in scales for measure in measures_of(ratings)}
-    frame = pd.DataFrame(ordered)
-    frame.insert(0, TEAM_COLUMN, data[TEAM_COLUMN].to_numpy())
-    frame.insert(0, ID_COLUMN, data[ID_COLUMN].to_numpy())
-    frame[TEAM_COLUMN] = frame[TEAM_COLUMN].astype("string")
-    frame[ID_COLUMN] = frame[ID_COLUMN].astype("string")
+    scales = instrument.scale_codes
+    measures = measures_of(ratings)
+    stacked = np.empty((len(scales) * len(measures), int(included.sum())))
+    for j, scale in enumerate(scales):
+        for k, measure in enumerate(measures):
+            stacked[j * len(measures) + k] = by_rating[measure][j]
+    names = [f"{scale}_{measure}" for scale in scales for measure in measures]
+    frame = pd.DataFrame(stacked.T, columns=names, copy=False)
+
+    source = clean.source.data
+    frame.insert(0, TEAM_COLUMN, pd.array(source[TEAM_COLUMN].to_numpy()[included], dtype="string"))
+    frame.insert(0, ID_COLUMN, pd.array(source[ID_COLUMN].to_numpy()[included], dtype="string"))
     return frame
 
 
@@ -292,20 +355,21 @@ def measures_of(ratings: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _with_dimensions(instrument: Instrument, factor_scores: np.ndarray) -> np.ndarray:
-    """Append dimension scores (mean of the factors, missing if any is missing)."""
+    """Append dimension rows (mean of the factors, missing if any is missing)."""
     if not instrument.dimensions:
         return factor_scores
     factor_index = {code: j for j, code in enumerate(instrument.factor_codes)}
-    dimension_scores = np.empty((factor_scores.shape[0], len(instrument.dimensions)))
+    dimension_scores = np.empty((len(instrument.dimensions), factor_scores.shape[1]))
     for k, dimension in enumerate(instrument.dimensions):
         members = [factor_index[code] for code in dimension.factors]
         # np.mean propagates NaN, which is the rule: any missing factor -> missing.
-        dimension_scores[:, k] = factor_scores[:, members].mean(axis=1)
-    return np.hstack([factor_scores, dimension_scores])
+        dimension_scores[k] = factor_scores[members].mean(axis=0)
+    return np.vstack([factor_scores, dimension_scores])
 
 
 __all__ = [
     "CleanResponses",
+    "answer_matrix",
     "GAP",
     "MIN_ALLOWED_GROUP_SIZE",
     "ScoringSettings",
