@@ -185,3 +185,15 @@ def test_input_not_changed():
     before = data.copy()
     cfa_ordinal(data, BFI_MODEL, missing="pairwise")
     pd.testing.assert_frame_equal(data, before)
+
+
+def test_dwls_iteration_limit_warns():
+    from lqp_research.psychometrics.ordinal import OrdinalEstimationWarning, ordinal_moments
+    from lqp_research.psychometrics.ordinal.dwls import fit_dwls
+
+    model = compile_model(parse_model(HS_MODEL), residual_variances="derived")
+    data = pd.read_csv(REFERENCE / "hs_cat5.csv")
+    moments = ordinal_moments(data[list(model.observed)])
+    with pytest.warns(OrdinalEstimationWarning, match="did not converge after 1 iterations|konvergerede ikke efter 1"):
+        estimate = fit_dwls(moments, model, max_iterations=1)
+    assert not estimate.converged

@@ -63,7 +63,7 @@ def _upper_orthant_moderate(h: np.ndarray, k: np.ndarray, rho: np.ndarray) -> np
         hk = (hh * kk)[:, None]
         hs = ((hh * hh + kk * kk) / 2.0)[:, None]
         half_asin = (np.arcsin(rho[mask]) / 2.0)[:, None]
-        # Nodes 1 -/+ x map the half rule onto [0, 2]; times asin(rho)/2 onto [0, asin(rho)].
+        # Nodes 1 -/+ x cover [0, 2], and scaling by asin(rho)/2 maps them onto [0, asin(rho)].
         points = np.concatenate([1.0 - nodes, 1.0 + nodes])[None, :]
         both_weights = np.concatenate([weights, weights])
         sin_theta = np.sin(half_asin * points)
