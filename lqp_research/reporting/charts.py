@@ -27,9 +27,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from ..i18n import translate  # noqa: E402
 from ..instrument import Instrument  # noqa: E402
+from .formatting import format_number  # noqa: E402
 
 #: Okabe-Ito colours by meaning; every chart takes its colours from here.
 COLOURS = {
@@ -67,7 +69,11 @@ def figure_to_svg(figure: Figure) -> str:
 
 
 def _wrap(label: str, width: int = 14) -> str:
-    return "\n".join(textwrap.wrap(label, width)) or label
+    return "\n".join(textwrap.wrap(label, width, break_long_words=False)) or label
+
+
+def _axis_formatter(lang: str, decimals: int = 1) -> FuncFormatter:
+    return FuncFormatter(lambda value, _position: format_number(value, lang, decimals))
 
 
 def radar_polygon(values) -> tuple[np.ndarray, np.ndarray]:
@@ -106,15 +112,17 @@ def radar_chart(
     low, high = instrument.scale.min, instrument.scale.max
 
     with plt.rc_context(_STYLE):
-        figure = plt.figure(figsize=(_PAGE_WIDTH, 5.6))
+        figure = plt.figure(figsize=(_PAGE_WIDTH, 5.0))
         axes = figure.add_subplot(projection="polar")
         axes.set_theta_offset(np.pi / 2)
         axes.set_theta_direction(-1)
-        axes.set_ylim(low - 0.0, high)
-        axes.set_rgrids(range(low, high + 1), angle=90, fontsize=7, color="#555555")
+        axes.set_ylim(low, high + _RING_WIDTH)
+        axes.set_rgrids(range(low, high + 1), labels=[str(v) for v in range(low, high + 1)],
+                        angle=0, fontsize=7, color="#555555")
+        axes.spines["polar"].set_visible(False)
         angles, _ = radar_polygon(np.zeros(len(codes)))
 
-        _shade_dimensions(axes, factors, instrument, lang, angles, high)
+        _dimension_ring(axes, factors, instrument, lang, angles, low, high)
         series = [(table, "-", labels[0] if labels else None)]
         if reference is not None:
             series.append((reference, "--", labels[1] if labels else None))
@@ -125,40 +133,47 @@ def radar_chart(
                 label = translate(f"report.measure.{measure}", lang)
                 if name:
                     label = f"{label}: {name}"
-                axes.plot(closed_angles, radii, linestyle, color=COLOURS[measure], linewidth=2, label=label)
+                axes.plot(closed_angles, radii, linestyle, color=COLOURS[measure], linewidth=2, label=label,
+                          marker="o", markersize=3.5, zorder=4)
                 if linestyle == "-":
-                    axes.fill(closed_angles, radii, color=COLOURS[measure], alpha=0.08)
+                    axes.fill(closed_angles, radii, color=COLOURS[measure], alpha=0.10, zorder=3)
 
         axes.set_xticks(angles[:-1])
         axes.set_xticklabels([_wrap(instrument.scale_name(c, lang)) for c in codes], fontsize=8)
-        axes.tick_params(axis="x", pad=14)
-        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, frameon=False)
+        axes.tick_params(axis="x", pad=10)
+        axes.grid(color=COLOURS["grid"], linewidth=0.5)
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=2, frameon=False)
     return figure
 
 
-def _shade_dimensions(axes, factors: pd.DataFrame, instrument: Instrument, lang: str, angles, high: float) -> None:
+_RING_WIDTH = 0.55
+_RING_SHADES = ("#5A5A5A", "#8C8C8C", "#707070")
+_SECTOR_SHADES = ("#F3F3F3", "#FFFFFF", "#EBEBEB")
+
+
+def _dimension_ring(axes, factors: pd.DataFrame, instrument: Instrument, lang: str, angles, low: float, high: float) -> None:
+    """Shade each dimension's sector and name it in a grey band outside the 1-5 scale."""
     if not instrument.dimensions:
         return
     step = 2 * np.pi / len(factors)
-    shades = ("#F2F2F2", "#FFFFFF", "#E8E8E8")
     for index, dimension in enumerate(instrument.dimensions):
         positions = [i for i, code in enumerate(factors["scale"]) if code in dimension.factors]
         if not positions:
             continue
         start = angles[positions[0]] - step / 2
         width = step * len(positions)
-        axes.bar(start + width / 2, high, width=width, bottom=0, color=shades[index % 3], zorder=0, linewidth=0)
         middle = start + width / 2
-        axes.text(
-            middle,
-            high * 1.36,
-            instrument.scale_name(dimension.code, lang).upper(),
-            ha="center",
-            va="center",
-            fontsize=8,
-            fontweight="bold",
-            color="#444444",
-        )
+        axes.bar(middle, high - low, width=width, bottom=low, color=_SECTOR_SHADES[index % 3], zorder=0, linewidth=0)
+        axes.bar(middle, _RING_WIDTH, width=width * 0.985, bottom=high + 0.03, color=_RING_SHADES[index % 3],
+                 zorder=1, linewidth=0)
+        # Text follows the ring's tangent and is turned so it never reads upside down.
+        compass = np.degrees(middle) % 360
+        rotation = -compass
+        if 90 < compass < 270:
+            rotation += 180
+        axes.text(middle, high + 0.03 + _RING_WIDTH / 2, instrument.scale_name(dimension.code, lang).upper(),
+                  rotation=rotation, rotation_mode="anchor", ha="center", va="center",
+                  fontsize=6.5, fontweight="bold", color="white", zorder=2)
 
 
 def gap_chart(table: pd.DataFrame, instrument: Instrument, lang: str, reference: pd.DataFrame | None = None) -> Figure:
@@ -183,6 +198,7 @@ def gap_chart(table: pd.DataFrame, instrument: Instrument, lang: str, reference:
         axes.set_yticklabels([instrument.scale_name(c, lang) for c in factors["scale"]])
         axes.axvline(0, color="#333333", linewidth=0.8)
         axes.set_xlabel(translate("report.chart.gap_axis", lang))
+        axes.xaxis.set_major_formatter(_axis_formatter(lang))
         axes.grid(axis="x", color=COLOURS["grid"], linewidth=0.5)
         axes.set_axisbelow(True)
         figure.tight_layout()
@@ -204,7 +220,7 @@ def dimension_chart(table: pd.DataFrame, instrument: Instrument, lang: str, refe
             bars = axes.bar(positions + offset, means, width=width, color=COLOURS[measure],
                             yerr=errors, capsize=3, error_kw={"linewidth": 1},
                             label=translate(f"report.measure.{measure}", lang))
-            axes.bar_label(bars, labels=[f"{v:.2f}" for v in means], padding=2, fontsize=7)
+            axes.bar_label(bars, labels=[format_number(v, lang) for v in means], padding=2, fontsize=7)
             if reference is not None:
                 ref = reference.set_index("scale").loc[rows["scale"], f"{measure}_mean"]
                 axes.scatter(positions + offset, ref, marker="D", color=COLOURS["reference"], zorder=3, s=18,
@@ -237,6 +253,7 @@ def difference_chart(table: pd.DataFrame, reference: pd.DataFrame, instrument: I
         axes.set_yticks(positions)
         axes.set_yticklabels([instrument.scale_name(c, lang) for c in factors["scale"]])
         axes.set_xlabel(translate("report.chart.difference_axis", lang))
+        axes.xaxis.set_major_formatter(_axis_formatter(lang))
         axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
         axes.grid(axis="x", color=COLOURS["grid"], linewidth=0.5)
         axes.set_axisbelow(True)
@@ -263,10 +280,14 @@ def heatmap(
         Colour map: sequential for scores and gaps, diverging around 0 for
         differences to the organisation.
     """
-    limit = max(0.5, float(np.nanmax(np.abs(matrix.to_numpy())))) if matrix.notna().any().any() else 1.0
+    observed = matrix.to_numpy(dtype=float)
+    shown = observed[~np.isnan(observed)]
+    limit = max(0.25, float(np.abs(shown).max())) if shown.size else 1.0
+    # Colours span the observed range (padded), so differences between teams stay visible.
+    low, high = (float(shown.min()), float(shown.max())) if shown.size else (0.0, 1.0)
     settings = {
-        "score": (SCORE_CMAP, instrument.scale.min, instrument.scale.max),
-        "gap": (GAP_CMAP, 0.0, max(1.0, limit)),
+        "score": (SCORE_CMAP, low - 0.25, high + 0.1),
+        "gap": (GAP_CMAP, min(0.0, low) - 0.1, high + 0.1),
         "difference": (DIFFERENCE_CMAP, -limit, limit),
     }
     cmap, vmin, vmax = settings[kind]
@@ -274,7 +295,7 @@ def heatmap(
     hidden_label = translate("report.suppressed_short", lang)
 
     with plt.rc_context(_STYLE):
-        height = 0.32 * len(matrix) + 1.6
+        height = 0.27 * len(matrix) + 1.5
         figure, axes = plt.subplots(figsize=(_PAGE_WIDTH, height))
         axes.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
         for row, team in enumerate(matrix.index):
@@ -287,12 +308,13 @@ def heatmap(
                 value = values[row, column]
                 if np.isnan(value):
                     continue
-                text = f"{value:+.2f}" if kind == "difference" else f"{value:.2f}"
+                text = format_number(value, lang, signed=kind == "difference")
                 shade = (value - vmin) / (vmax - vmin) if vmax > vmin else 0.0
                 colour = "white" if (kind != "difference" and shade > 0.6) or (kind == "difference" and abs(value) > 0.6 * limit) else "black"
                 axes.text(column, row, text, ha="center", va="center", fontsize=7, color=colour)
         axes.set_xticks(range(values.shape[1]))
-        axes.set_xticklabels([_wrap(instrument.scale_name(c, lang), 12) for c in matrix.columns], fontsize=7)
+        axes.set_xticklabels([instrument.scale_name(c, lang) for c in matrix.columns], fontsize=7.5,
+                             rotation=35, ha="left", rotation_mode="anchor")
         axes.xaxis.tick_top()
         axes.set_yticks(range(len(matrix)))
         axes.set_yticklabels([f"{team} (n={int(sizes.get(team, 0))})" for team in matrix.index], fontsize=8)

@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 import pandas as pd
 
 from ..i18n import translate
@@ -160,7 +161,7 @@ def _view(content: ReportContent) -> dict:
         "title": title,
         "organisation": content.organisation,
         "team": content.team,
-        "footer": f"{content.organisation}{' · ' + content.team if content.team else ''} · {title}",
+        "footer_css": _css_string(f"{content.organisation}{' · ' + content.team if content.team else ''} · {title}"),
         "period": _period(facts, lang),
         "report_date": format_date(facts["report_date"], lang),
         "respondents": _respondents_line(content),
@@ -190,6 +191,12 @@ def _view(content: ReportContent) -> dict:
         "versions": ", ".join(f"{name} {version}" for name, version in facts["versions"].items()),
         "references": _REFERENCES,
     }
+
+
+def _css_string(text: str) -> Markup:
+    """Quote ``text`` as a CSS string for the page footer; it is not HTML, so not entity-escaped."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ").replace("\n", " ")
+    return Markup(f'"{escaped}"')
 
 
 def _data_uri(svg: str) -> str:
