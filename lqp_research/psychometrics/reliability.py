@@ -30,7 +30,7 @@ from ._data import (
     warn,
 )
 from .exploratory import METHODS, efa, extract_factors
-from .rotation import oblimin
+from .rotation import oblimin, promax
 
 logger = logging.getLogger(__name__)
 
@@ -191,9 +191,9 @@ def omega_total(items: pd.DataFrame, method: str = "minres") -> float:
     Notes
     -----
     Equals ``psych::omega(x, nfactors = 1, fm = method)$omega.tot`` (psych 2.2.9)
-    for items that all load positively; psych would first reflect negatively
-    loading items, which do not occur on a reverse-scored scale with a common
-    factor. It is the reliability of the sum of standardized items.
+    when all items load positively. psych would first reflect negatively loading
+    items, but a reverse-scored scale with a common factor has none. The value is
+    the reliability of the sum of standardized items.
 
     References
     ----------
@@ -227,8 +227,8 @@ class SchmidLeimanOmega:
         Standardized alpha from the same correlation matrix.
     loadings : DataFrame
         Items by ``g``, the group factors ``F1*``..., ``h2``, ``u2`` and ``p2``
-        (``g**2 / h2``); item order as in the input, items reflected where their
-        general loading was negative.
+        (``g**2 / h2``), in input order. Items whose general loading was negative
+        are reflected.
     n_factors : int
         Number of group factors.
     """
@@ -293,12 +293,7 @@ def omega_hierarchical(
         warn(OmegaIdentificationWarning, "psychometrics.warning.one_factor_omega")
         pattern, general = orthogonal, np.ones(1)
     else:
-        if rotation == "oblimin":
-            oblique = oblimin(orthogonal)
-        else:
-            from .rotation import promax
-
-            oblique = promax(orthogonal)
+        oblique = oblimin(orthogonal) if rotation == "oblimin" else promax(orthogonal)
         pattern = oblique.loadings.to_numpy()
         phi = oblique.factor_correlations.to_numpy()
         general = _general_loadings(phi, method)

@@ -108,3 +108,15 @@ def test_text_column_raises():
     with pytest.raises(InputDataError) as error:
         item_analysis(items, {"S": ["a", "b"]})
     assert "Column a of items is not numeric" in error.value.message("en")
+
+
+def test_item_analysis_on_lqp_sample(lqp, sample_path):
+    from lqp_research.io import read_responses
+    from lqp_research.scoring import item_scores
+
+    items = item_scores(read_responses(sample_path, lqp), "nu")
+    table = item_analysis(items, lqp.scoring_key(), scale_min=lqp.scale.min, scale_max=lqp.scale.max)
+    assert len(table) == 90
+    assert list(table["item"]) == list(lqp.item_ids)
+    assert table["share_floor"].between(0, 1).all()
+    assert table["corrected_item_total"].between(-1, 1).all()

@@ -199,3 +199,20 @@ def test_input_is_not_changed(bfi_items):
         reliability_table(bfi_items, KEY)
         omega_hierarchical(bfi_items, n_factors=5)
     pd.testing.assert_frame_equal(bfi_items, before)
+
+
+def test_reliability_table_on_lqp_sample(lqp, sample_path):
+    from lqp_research.io import read_responses
+    from lqp_research.scoring import item_scores
+
+    items = item_scores(read_responses(sample_path, lqp), "nu")
+    dimensions = {dimension.code: list(dimension.factors) for dimension in lqp.dimensions}
+    table = reliability_table(items, lqp.scoring_key(), dimensions)
+    assert list(table["scale"]) == list(lqp.factor_codes) + list(lqp.dimension_codes)
+    assert list(table["n_items"]) == [10] * 9 + [30] * 3
+    assert (table["n_respondents"] == len(items)).all()
+    assert (table["alpha_ci_low"] < table["alpha"]).all()
+    assert (table["alpha"] < table["alpha_ci_high"]).all()
+    first_dimension = lqp.dimensions[0]
+    union = [item for factor in first_dimension.factors for item in lqp.factor(factor).items]
+    assert table.set_index("scale").loc[first_dimension.code, "alpha"] == pytest.approx(cronbach_alpha(items[union]).alpha)
