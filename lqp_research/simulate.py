@@ -158,8 +158,8 @@ class GeneratingParameters:
         One row per factor: ``factor``, ``dimension``, ``loading``
         (standardised loading on the dimension).
     factor_correlations : pandas.DataFrame
-        Model-implied correlations of the factor scores of one rating within a
-        team, factors as index and columns.
+        Model-implied correlations of the latent factor scores of one rating,
+        before the leaders' shift, factors as index and columns.
     """
 
     items: pd.DataFrame
@@ -741,8 +741,8 @@ def _straight_line(rng: np.random.Generator, answers: np.ndarray, share: float, 
     """Give about ``share`` of the respondents one of the three highest answers everywhere."""
     n = answers.shape[1]
     careless = np.flatnonzero(rng.random(n) < share)
-    top_three = np.arange(n_categories - 3, n_categories)
-    values = rng.choice(top_three, size=len(careless), p=[0.3, 0.4, 0.3])
+    top_three = np.arange(max(0, n_categories - 3), n_categories)
+    values = rng.choice(top_three, size=len(careless))
     answers[:, careless] = values
 
 

@@ -445,3 +445,11 @@ def test_cli_reports_too_few_respondents(tmp_path, capsys):
     assert status == 1
     assert "20 respondenter er for få til 10 teams" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_names_option_in_error(tmp_path, capsys):
+    out = tmp_path / "org.csv"
+    status = main(["simulate", "--duplicates", "1.5", "--out", str(out), "--lang", "en"])
+
+    assert status == 1
+    assert "--duplicates must be a share from 0 up to but not including 1, got 1.5" in capsys.readouterr().err

@@ -7,13 +7,20 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import LqpError
 from ..i18n import LANGUAGES, translate
 from ..instrument import load_instrument
 from ..outputs import atomic_path
 from ..simulate import SimulationError, simulate_organisation
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx")
+
+#: Command-line option of each simulate_organisation argument, named in errors.
+OPTION_OF_ARGUMENT = {
+    "n_respondents": "--respondents",
+    "n_teams": "--teams",
+    "small_teams": "--small-teams",
+    "duplicate_share": "--duplicates",
+}
 
 
 def add_parser(subparsers, lang: str) -> None:
@@ -44,17 +51,23 @@ def run(args: argparse.Namespace) -> int:
     seed = args.seed if args.seed is not None else int(np.random.SeedSequence().generate_state(1)[0])
 
     instrument = load_instrument(args.instrument)
-    table = simulate_organisation(
-        args.respondents,
-        args.teams,
-        instrument,
-        random_state=seed,
-        small_teams=args.small_teams,
-        labels=args.labels,
-        lang=args.lang,
-        duplicate_share=args.duplicates,
-        survey_start=args.start,
-    )
+    try:
+        table = simulate_organisation(
+            args.respondents,
+            args.teams,
+            instrument,
+            random_state=seed,
+            small_teams=args.small_teams,
+            labels=args.labels,
+            lang=args.lang,
+            duplicate_share=args.duplicates,
+            survey_start=args.start,
+        )
+    except SimulationError as error:
+        argument = error.params.get("name")
+        if argument not in OPTION_OF_ARGUMENT:
+            raise
+        raise SimulationError(error.key, **{**error.params, "name": OPTION_OF_ARGUMENT[argument]}) from None
     write_table(table, out)
 
     print(translate(
