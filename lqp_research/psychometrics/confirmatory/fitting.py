@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import stats
+from threadpoolctl import threadpool_limits
 
 from ...errors import InputDataError
 from ...i18n import translate
@@ -201,6 +202,14 @@ def cfa(
     Rosseel, Y. (2012). lavaan: An R package for structural equation modeling.
     Journal of Statistical Software, 48(2), 1-36. https://doi.org/10.18637/jss.v048.i02
     """
+    # The matrices are small (items x items, parameters x parameters): one BLAS
+    # thread is faster than several, whose start-up and spinning dominate
+    # (measured by benchmarks/bench_cfa.py on 2 cores with OpenBLAS 0.3).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _cfa(data, model, estimator, group, group_equal, meanstructure, orthogonal)
+
+
+def _cfa(data, model, estimator, group, group_equal, meanstructure, orthogonal) -> FitResult:
     estimator = estimator.lower() if isinstance(estimator, str) else estimator
     if estimator not in ESTIMATORS:
         raise InputDataError("cfa.unknown_estimator", value=estimator, expected=", ".join(ESTIMATORS))
@@ -237,7 +246,7 @@ def cfa(
     measures = compute_fit_measures(compiled, estimate.theta, estimate.objective, sample, robust)
 
     for warning in collected:
-        warnings.warn(warning, stacklevel=2)
+        warnings.warn(warning, stacklevel=4)
     logger.info(
         "Fitted %s (%s, N = %d): chisq = %.3f, df = %d, %s after %d iterations.",
         spec.name, estimator, sample.n_total, measures["chisq"], df, estimate.method, estimate.iterations,
