@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,6 +22,7 @@ from lqp_research.simulate import (
 )
 
 BACKGROUND = ["respondent_id", "team", "submitted_at", "rolle", "anciennitet"]
+DEMO = Path(__file__).parents[1] / "data" / "demo" / "demo_kommune.csv"
 
 
 @pytest.fixture(scope="module")
@@ -453,3 +456,13 @@ def test_cli_names_option_in_error(tmp_path, capsys):
 
     assert status == 1
     assert "--duplicates must be a share from 0 up to but not including 1, got 1.5" in capsys.readouterr().err
+
+
+def test_demo_file_matches_its_command(tmp_path, capsys):
+    # The command in data/demo/README.md; a change to the generator's random
+    # stream fails here until the demo file is made again.
+    out = tmp_path / "demo_kommune.csv"
+    main(["simulate", "--respondents", "300", "--teams", "10", "--small-teams", "2",
+          "--duplicates", "0.01", "--seed", "2025", "--out", str(out)])
+
+    assert out.read_bytes() == DEMO.read_bytes()
