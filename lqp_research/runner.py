@@ -198,15 +198,17 @@ def render_report(job: ReportJob) -> Path:
     parameters = {
         "data": str(Path(job.data).resolve()),
         "organisation": job.organisation,
-        "instrument": str(Path(job.instrument).resolve()) if job.instrument else None,
-        "mapping": str(Path(job.mapping).resolve()) if job.mapping else None,
+        "instrument": _absolute(job.instrument),
+        "mapping": _absolute(job.mapping),
         "language": job.lang,
         "min_group_size": int(job.min_group_size),
         "team": job.team,
         "formats": ",".join(job.formats),
     }
+    # The notebook runs inside the temporary folder and writes to ".", so the
+    # executed notebook records no temporary path and stays valid once moved.
+    parameters["output_folder"] = "."
     with atomic_directory(job.folder) as temporary:
-        parameters["output_folder"] = str(temporary.resolve())
         try:
             papermill.execute_notebook(
                 str(job.notebook),
@@ -215,7 +217,7 @@ def render_report(job: ReportJob) -> Path:
                 kernel_name="python3",
                 language="python",
                 kernel_manager_class=f"{__name__}.CurrentInterpreterKernelManager",
-                cwd=str(Path(job.notebook).resolve().parent),
+                cwd=str(temporary),
                 progress_bar=False,
                 log_output=False,
             )
@@ -230,6 +232,13 @@ def render_report(job: ReportJob) -> Path:
         _apply_umask(temporary)
     logger.info("Rendered %s into %s", job.organisation, job.folder)
     return job.folder
+
+
+def _absolute(path: str | Path | None) -> str | None:
+    """Make an existing file path absolute (the notebook runs elsewhere); keep names such as ``lqp``."""
+    if path is None:
+        return None
+    return str(Path(path).resolve()) if Path(path).exists() else str(path)
 
 
 def _apply_umask(folder: Path) -> None:
