@@ -220,6 +220,11 @@ class _Tally:
     signed_sum: np.ndarray
 
 
+#: Respondents processed per block in :func:`_tally`; small enough that a
+#: block's intermediate arrays stay in the CPU cache.
+TALLY_BLOCK = 16384
+
+
 def _tally(instrument: Instrument, values: np.ndarray) -> _Tally:
     """Count and sum one rating's answers per factor, with reversal folded in.
 
@@ -228,23 +233,27 @@ def _tally(instrument: Instrument, values: np.ndarray) -> _Tally:
     reversed items) + c * (reversed items answered)``: one matrix product with a
     signed key gives the first two terms without reversing any answer. The work
     runs on the transpose (items x respondents), which is contiguous for a
-    column-stored table, so no step copies the answers more than once.
+    column-stored table, in blocks of respondents so that the answers are read
+    from memory once.
     """
-    by_item = values.T
-    answered = ~np.isnan(by_item)
-    observed = np.where(answered, by_item, 0.0)
-
     key = scoring_matrix(instrument)
     reverse = np.array([item.reverse for item in instrument.items], dtype=np.float64)
-    signed_key = key * (1.0 - 2.0 * reverse)[:, None]
-    count_key = np.hstack([key, key * reverse[:, None]]).astype(np.float32)
-    counts = count_key.T @ answered.astype(np.float32)
+    signed_key = np.ascontiguousarray((key * (1.0 - 2.0 * reverse)[:, None]).T)
+    count_key = np.ascontiguousarray(np.hstack([key, key * reverse[:, None]]).T)
     n_factors = key.shape[1]
-    return _Tally(
-        answered=counts[:n_factors].astype(np.float64),
-        reverse_answered=counts[n_factors:].astype(np.float64),
-        signed_sum=signed_key.T @ observed,
-    )
+
+    by_item = values.T
+    n = by_item.shape[1]
+    counts = np.empty((2 * n_factors, n))
+    signed_sum = np.empty((n_factors, n))
+    for start in range(0, n, TALLY_BLOCK):
+        block = by_item[:, start:start + TALLY_BLOCK]
+        answered = ~np.isnan(block)
+        observed = np.where(answered, block, 0.0)
+        # A float operand keeps the product on BLAS; bool would take numpy's slow loop.
+        counts[:, start:start + TALLY_BLOCK] = count_key @ answered.astype(np.float64)
+        signed_sum[:, start:start + TALLY_BLOCK] = signed_key @ observed
+    return _Tally(answered=counts[:n_factors], reverse_answered=counts[n_factors:], signed_sum=signed_sum)
 
 
 def item_scores(
@@ -325,8 +334,9 @@ def respondent_scores(clean: CleanResponses, settings: ScoringSettings | None = 
         tally = clean._tallies.get(rating)
         if tally is None:
             tally = _tally(instrument, answer_matrix(clean.source.data, instrument.item_columns(rating)))
-        counts = tally.answered[:, included]
-        sums = tally.signed_sum[:, included] + reverse_constant * tally.reverse_answered[:, included]
+        rows = slice(None) if included.all() else included
+        counts = tally.answered[:, rows]
+        sums = tally.signed_sum[:, rows] + reverse_constant * tally.reverse_answered[:, rows]
         with np.errstate(invalid="ignore", divide="ignore"):
             factor_scores = np.where(counts >= needed, sums / counts, np.nan)
         by_rating[rating] = _with_dimensions(instrument, factor_scores)

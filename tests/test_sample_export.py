@@ -122,3 +122,23 @@ def test_input_file_unchanged(tmp_path, sample_path):
     main(["score", str(sample_path), "--out", str(tmp_path / "s.csv")])
 
     assert sample_path.read_bytes() == before
+
+
+def test_output_has_umask_permissions(tmp_path, sample_path):
+    import os
+
+    out = tmp_path / "scores.csv"
+    mask = os.umask(0o022)
+    try:
+        main(["score", str(sample_path), "--out", str(out)])
+    finally:
+        os.umask(mask)
+
+    assert out.stat().st_mode & 0o777 == 0o644
+
+
+def test_language_before_subcommand(capsys, tmp_path, sample_path):
+    status = main(["--lang", "en", "score", str(sample_path), "--out", str(tmp_path / "s.csv")])
+
+    assert status == 0
+    assert "respondents" in capsys.readouterr().out

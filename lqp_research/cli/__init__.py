@@ -40,6 +40,7 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     """Build the ``lqp`` parser with every available subcommand, texts in ``lang``."""
     parser = argparse.ArgumentParser(prog="lqp", description=translate("cli.description", lang))
     parser.add_argument("--version", action="version", version=f"lqp {__version__}")
+    parser.add_argument("--lang", choices=LANGUAGES, default=lang, help=translate("cli.arg.lang", lang))
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title=translate("cli.commands", lang))
     subparsers.required = True
     for name in COMMANDS:
