@@ -34,8 +34,11 @@ neuroticism       =~ N1 + N2 + N3 + N4 + N5
 openness          =~ O1 + O2 + O3 + O4 + O5
 """
 
+HS_SECOND_ORDER_MODEL = HS_MODEL + "general =~ visual + textual + speed\n"
+
 CASES = {
     "hs": ("hs_cat5", HS_MODEL, "listwise"),
+    "hs_second_order": ("hs_cat5", HS_SECOND_ORDER_MODEL, "listwise"),
     "bfi_pairwise": ("bfi", BFI_MODEL, "pairwise"),
     "bfi_listwise": ("bfi", BFI_MODEL, "listwise"),
 }
@@ -119,7 +122,8 @@ def test_estimates_and_standard_errors(case):
 def test_standardized_loadings(case):
     prefix, result = case
     reference = pd.read_csv(REFERENCE / f"{prefix}_standardized.csv")
-    loadings = reference[reference["op"] == "=~"]
+    items = result.polychoric.columns
+    loadings = reference[(reference["op"] == "=~") & reference["rhs"].isin(items)]
     merged = result.standardized_loadings.merge(
         loadings, left_on=["factor", "item"], right_on=["lhs", "rhs"]
     )
@@ -131,12 +135,23 @@ def test_standardized_loadings(case):
 def test_factor_correlations(case):
     prefix, result = case
     reference = pd.read_csv(REFERENCE / f"{prefix}_standardized.csv")
-    merged = result.factor_correlations.merge(
-        reference[reference["op"] == "~~"], left_on=["factor_a", "factor_b"], right_on=["lhs", "rhs"]
-    )
-    assert len(merged) == len(result.factor_correlations) > 0
+    items = set(result.polychoric.columns)
+    covariances = reference[
+        (reference["op"] == "~~") & (reference["lhs"] != reference["rhs"]) & ~reference["lhs"].isin(items)
+    ]
+    merged = result.factor_correlations.merge(covariances, left_on=["factor_a", "factor_b"], right_on=["lhs", "rhs"])
+    assert len(merged) == len(result.factor_correlations) == len(covariances)
     np.testing.assert_allclose(merged["correlation"], merged["est.std"], atol=0.005)
     np.testing.assert_allclose(merged["se_x"], merged["se_y"], atol=0.005)
+
+
+def test_standardized_solution(case):
+    prefix, result = case
+    merged = _merged(result.standardized, f"{prefix}_standardized.csv")
+    assert len(merged) == len(result.standardized)
+    np.testing.assert_allclose(merged["est_std"], merged["est.std"], atol=0.005)
+    with_se = merged[merged["se_lavaan"] > 0]
+    np.testing.assert_allclose(with_se["se"], with_se["se_lavaan"], atol=0.005)
 
 
 def test_polychoric_in_result(case):

@@ -142,8 +142,15 @@ def _parameter_tables(
 
     std, _, std_se = _standardized_covariance(model, estimate.theta, covariance)
     std_z, std_p = _z_and_p(std, std_se)
-    # A std.all variance of a factor is 1 by definition and has no sampling error.
-    unit = (table["matrix"] == "psi").to_numpy() & (table["row"] == table["col"]).to_numpy()
+    # The std.all variance of an exogenous factor is 1 by definition and has no
+    # sampling error. A disturbance variance of a first-order factor under a
+    # second-order factor is 1 - R^2 and keeps its standard error.
+    endogenous = set(table.loc[table["matrix"] == "beta", "rhs"])
+    unit = (
+        (table["matrix"] == "psi").to_numpy()
+        & (table["row"] == table["col"]).to_numpy()
+        & ~table["lhs"].isin(endogenous).to_numpy()
+    )
     std_se[unit] = np.nan
     std_z[unit] = np.nan
     std_p[unit] = np.nan

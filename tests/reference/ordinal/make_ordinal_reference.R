@@ -92,6 +92,11 @@ hs_model <- "
 fit_hs <- cfa(hs_model, data = hs, ordered = TRUE, estimator = "WLSMV")
 write_fit(fit_hs, "hs", gamma = "full")
 
+# The same items under a second-order factor (three first-order factors on "general").
+hs_second_order_model <- paste(hs_model, "general =~ visual + textual + speed", sep = "\n")
+fit_hs_second_order <- cfa(hs_second_order_model, data = hs, ordered = TRUE, estimator = "WLSMV")
+write_fit(fit_hs_second_order, "hs_second_order", gamma = "diagonal")
+
 # --- psych::bfi Big Five items (six categories, missing values) ---------------------
 bfi <- read.csv(file.path(repo_root, "tests", "data", "public", "bfi.csv"))
 items <- c(paste0("A", 1:5), paste0("C", 1:5), paste0("E", 1:5),
