@@ -60,7 +60,7 @@ cat(toJSON(list(seconds = median(times), chisq = unname(measures[["chisq"]]),
 
 
 def simulate_lqp(n: int, rng: np.random.Generator) -> pd.DataFrame:
-    """Simulate 1-5 answers to the LQP items from a second-order factor model."""
+    """Simulate 1-5 ratings of the LQP items from a second-order factor model."""
     instrument = load_instrument()
     dimension_correlation = np.array([[1.0, 0.5, 0.4], [0.5, 1.0, 0.6], [0.4, 0.6, 1.0]])
     dimensions = rng.multivariate_normal(np.zeros(3), dimension_correlation, size=n)

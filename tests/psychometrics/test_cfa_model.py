@@ -99,7 +99,8 @@ def test_parse_model_modifiers_and_comments():
     first, second, third, variance, covariance = spec.statements
     assert first.free
     assert second.fixed == 0.5
-    assert third.fixed is None and not third.free
+    assert third.fixed is None
+    assert not third.free
     assert variance.fixed == 1.0
     assert covariance.label == "lab"
     assert spec.observed == ("a", "b", "c")
@@ -116,7 +117,8 @@ def test_marker_and_defaults_in_parameter_table():
     model = compile_model(parse_model("a =~ x1 + x2 + x3\nb =~ x4 + x5 + x6"))
     table = model.parameter_table
     marker = table[(table["lhs"] == "a") & (table["rhs"] == "x1")].iloc[0]
-    assert marker["free"] == 0 and marker["value"] == 1.0
+    assert marker["free"] == 0
+    assert marker["value"] == 1.0
     assert ((table["lhs"] == "a") & (table["op"] == "~~") & (table["rhs"] == "b")).sum() == 1
     assert model.n_free == 4 + 6 + 3
 

@@ -49,11 +49,11 @@ def fit_measures(
 
     Notes
     -----
-    Definitions of lavaan 0.6-14 ``fitMeasures()``: ``chisq = N F``; the baseline
-    is the independence model; RMSEA uses N (not N - 1) and is multiplied by
-    ``sqrt(G)`` for G groups; ``srmr`` is Bentler's SRMR (residuals divided by the
-    sample standard deviations, mean residuals included with a mean structure,
-    groups weighted by ``n_g / N``). The robust CFI, TLI and RMSEA follow
+    Definitions are those of lavaan 0.6-14 ``fitMeasures()``. ``chisq = N F`` and
+    the baseline is the independence model. RMSEA uses N (not N - 1) and is
+    multiplied by ``sqrt(G)`` for G groups. ``srmr`` is Bentler's SRMR: residuals
+    are divided by the sample standard deviations, mean residuals are included
+    with a mean structure, and groups are weighted by ``n_g / N``. The robust CFI, TLI and RMSEA follow
     Brosseau-Liard and Savalei (2014) and Brosseau-Liard, Savalei and Li (2012).
 
     References

@@ -361,7 +361,7 @@ def cell_derivative_terms(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Return ``u, v, scale, mean`` of the given matrix cells (see :class:`DerivativeTerms`).
 
-    ``kinds`` holds matrix names (``"lambda"``, ``"beta"``, ``"psi"``, ``"theta"``,
+    ``kinds`` contains matrix names (``"lambda"``, ``"beta"``, ``"psi"``, ``"theta"``,
     ``"nu"``, ``"alpha"``); cells need not be free, so the same terms serve
     modification indices of fixed cells. Symmetric cells are given with
     ``row >= col``.

@@ -14,10 +14,9 @@ from .standardized import standardize_cells
 def modification_indices(model: CompiledModel, theta: np.ndarray, sample: SampleMoments) -> pd.DataFrame:
     """Return modification indices for fixed-to-zero loadings and covariances.
 
-    Candidates are, in every group, each loading of an observed variable on a
-    factor that the model does not have, each residual covariance of two observed
-    variables that the model does not have, and each factor covariance fixed at
-    zero (an orthogonal model).
+    Candidates, in every group, are the loadings of observed variables on factors
+    and the residual covariances that the model does not have. Factor covariances
+    fixed at zero (an orthogonal model) are candidates too.
 
     Returns
     -------
@@ -32,6 +31,8 @@ def modification_indices(model: CompiledModel, theta: np.ndarray, sample: Sample
     ``estimator = "ML"``: ``mi = N g^2 / (I_cc - I_ct I_tt^-1 I_tc)``, with ``g`` the
     derivative of lavaan's ``fmin`` (``F / 2``) and ``I`` the unit information. For
     MLR lavaan uses the observed information, so its indices differ slightly.
+    NOTE: in multi-group models a candidate is freed in one group only, which is
+    lavaan's choice too, but this case is not compared with lavaan in the tests.
 
     References
     ----------

@@ -86,6 +86,9 @@ def robust_ml(model: CompiledModel, theta: np.ndarray, sample: SampleMoments, df
     ``tr(A1^-1 B1) = (b2p - p) / 2 (+ p with a mean structure)``, with ``b2p``
     Mardia's multivariate kurtosis, so it needs no p* x p* matrix.
 
+    NOTE: only single-group models without a mean structure are compared with
+    lavaan in the tests; multi-group MLR follows the same formulas unchecked.
+
     References
     ----------
     Yuan, K.-H., & Bentler, P. M. (2000). Three likelihood-based methods for mean
