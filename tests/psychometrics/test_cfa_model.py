@@ -257,3 +257,52 @@ def test_lqp_second_order_model_fits_simulated_data():
     np.testing.assert_allclose(second_order["std_all"], 0.8, atol=0.06)
     assert fit.fit_measures["rmsea"] < 0.02
     assert fit.fit_measures["df"] == 90 * 91 // 2 - 192
+
+
+def test_convergence_warning_when_not_converged(hs, monkeypatch):
+    from dataclasses import replace
+
+    from lqp_research.psychometrics.confirmatory import fitting
+
+    original = fitting.fit_ml
+
+    def stopped_early(model, sample):
+        return replace(original(model, sample), converged=False, message="largest gradient element 0.1")
+
+    monkeypatch.setattr(fitting, "fit_ml", stopped_early)
+    with pytest.warns(ConvergenceWarning, match="0.1"):
+        fit = cfa(hs, "f =~ x1 + x2 + x3 + x4")
+    assert not fit.converged
+
+
+def test_compare_models_rejects_mixed_estimators(hs):
+    from lqp_research.psychometrics.confirmatory import compare_models
+
+    ml = cfa(hs, "f =~ x1 + x2 + x3 + x4")
+    mlr = cfa(hs, "f =~ x1 + x2 + x3 + x4", "mlr")
+    with pytest.raises(InputDataError) as caught:
+        compare_models([ml, mlr])
+    assert "ml, mlr" in caught.value.message("en")
+
+
+def test_compare_models_needs_two_fits(hs):
+    from lqp_research.psychometrics.confirmatory import compare_models
+
+    with pytest.raises(InputDataError) as caught:
+        compare_models([cfa(hs, "f =~ x1 + x2 + x3 + x4")])
+    assert "got 1" in caught.value.message("en")
+
+
+def test_invariance_mlr_uses_scaled_difference(hs):
+    from lqp_research.psychometrics.confirmatory import measurement_invariance
+
+    result = measurement_invariance(hs, "f =~ x1 + x2 + x3 + x4", "school", estimator="mlr")
+    table = result.table
+    metric = result.fits["metric"].fit_measures
+    configural = result.fits["configural"].fit_measures
+    scaling = (metric["df"] * metric["chisq.scaling.factor"]
+               - configural["df"] * configural["chisq.scaling.factor"]) / (metric["df"] - configural["df"])
+    expected = (metric["chisq"] - configural["chisq"]) / scaling
+    assert table.loc[1, "delta_chisq"] == pytest.approx(expected, rel=1e-12)
+    assert table.loc[1, "cfi"] == pytest.approx(metric["cfi.robust"], rel=1e-12)
+    assert list(table["delta_df"].iloc[1:]) == [3, 3]
