@@ -81,8 +81,8 @@ class CurrentInterpreterKernelManager(AsyncKernelManager):
     def kernel_spec(self) -> KernelSpec:
         return KernelSpec(
             # The kernel listens on loopback only; its warning about unencrypted TCP
-            # would print once per report, so the kernel logs errors only.
-            argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--IPKernelApp.log_level=ERROR"],
+            # would print once per report, so the kernel logs only critical failures.
+            argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--IPKernelApp.log_level=CRITICAL"],
             display_name=f"Python {sys.version_info.major}.{sys.version_info.minor} (lqp)",
             language="python",
             metadata={"debugger": False},

@@ -27,6 +27,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.font_manager import FontProperties  # noqa: E402
+from matplotlib.textpath import TextPath  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from ..i18n import translate  # noqa: E402
@@ -42,9 +44,12 @@ COLOURS = {
     "suppressed": "#D9D9D9",
     "grid": "#BBBBBB",
 }
-#: Sequential map for current scores (white to blue) and diverging map for differences.
+#: Sequential map for current scores (white to the "nu" blue).
 SCORE_CMAP = LinearSegmentedColormap.from_list("lqp_score", ["#F7FBFF", COLOURS["nu"]])
-DIFFERENCE_CMAP = LinearSegmentedColormap.from_list("lqp_difference", ["#D55E00", "#FFFFFF", "#0072B2"])
+#: Diverging map for differences to the organisation: purple below, green above.
+#: The ends are from Paul Tol's colour-blind-safe PRGn scheme, so neither end can
+#: be mistaken for the "nu" blue or the "onske" orange.
+DIFFERENCE_CMAP = LinearSegmentedColormap.from_list("lqp_difference", ["#762A83", "#FFFFFF", "#1B7837"])
 GAP_CMAP = LinearSegmentedColormap.from_list("lqp_gap", ["#FFFFFF", COLOURS["gap"]])
 
 _STYLE = {
@@ -112,7 +117,7 @@ def radar_chart(
     low, high = instrument.scale.min, instrument.scale.max
 
     with plt.rc_context(_STYLE):
-        figure = plt.figure(figsize=(_PAGE_WIDTH, 5.0))
+        figure = plt.figure(figsize=(_PAGE_WIDTH, 4.4))
         axes = figure.add_subplot(projection="polar")
         axes.set_theta_offset(np.pi / 2)
         axes.set_theta_direction(-1)
@@ -140,9 +145,9 @@ def radar_chart(
 
         axes.set_xticks(angles[:-1])
         axes.set_xticklabels([_wrap(instrument.scale_name(c, lang)) for c in codes], fontsize=8)
-        axes.tick_params(axis="x", pad=10)
+        axes.tick_params(axis="x", pad=16)
         axes.grid(color=COLOURS["grid"], linewidth=0.5)
-        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=2, frameon=False)
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
     return figure
 
 
@@ -166,14 +171,38 @@ def _dimension_ring(axes, factors: pd.DataFrame, instrument: Instrument, lang: s
         axes.bar(middle, high - low, width=width, bottom=low, color=_SECTOR_SHADES[index % 3], zorder=0, linewidth=0)
         axes.bar(middle, _RING_WIDTH, width=width * 0.985, bottom=high + 0.03, color=_RING_SHADES[index % 3],
                  zorder=1, linewidth=0)
-        # Text follows the ring's tangent and is turned so it never reads upside down.
-        compass = np.degrees(middle) % 360
-        rotation = -compass
-        if 90 < compass < 270:
-            rotation += 180
-        axes.text(middle, high + 0.03 + _RING_WIDTH / 2, instrument.scale_name(dimension.code, lang).upper(),
-                  rotation=rotation, rotation_mode="anchor", ha="center", va="center",
-                  fontsize=6.5, fontweight="bold", color="white", zorder=2)
+        _curved_text(axes, instrument.scale_name(dimension.code, lang).upper(), middle, high + 0.03 + _RING_WIDTH / 2, low)
+
+
+def _curved_text(axes, text: str, middle: float, radius: float, low: float, fontsize: float = 6.5) -> None:
+    """Write ``text`` along a circle of data radius ``radius``, centred at angle ``middle``.
+
+    Each character is placed and turned on its own, so long names follow the
+    ring instead of running off it; text on the lower half reads left to right
+    too, so it runs counter-clockwise there.
+    """
+    figure = axes.figure
+    box = axes.get_window_extent(figure.canvas.get_renderer())
+    top = axes.get_ylim()[1]
+    # The polar axes draws a circle in the shorter side of its box.
+    radius_points = (min(box.width, box.height) / 2) * (radius - low) / (top - low) * 72 / figure.dpi
+    font = FontProperties(family="DejaVu Sans", weight="bold", size=fontsize)
+
+    def width(part: str) -> float:
+        return TextPath((0, 0), part, prop=font).get_extents().width if part.strip() else 0.0
+
+    total = width(text)
+    compass = np.degrees(middle) % 360
+    lower_half = 90 < compass < 270
+    direction = -1.0 if lower_half else 1.0
+    for index, character in enumerate(text):
+        if not character.strip():
+            continue
+        centre = (width(text[:index]) + width(text[: index + 1])) / 2 - total / 2
+        angle = middle + direction * centre / radius_points
+        rotation = -np.degrees(angle) + (180 if lower_half else 0)
+        axes.text(angle, radius, character, rotation=rotation, rotation_mode="anchor", ha="center", va="center",
+                  fontproperties=font, color="white", zorder=2, clip_on=False)
 
 
 def gap_chart(table: pd.DataFrame, instrument: Instrument, lang: str, reference: pd.DataFrame | None = None) -> Figure:
@@ -295,7 +324,7 @@ def heatmap(
     hidden_label = translate("report.suppressed_short", lang)
 
     with plt.rc_context(_STYLE):
-        height = 0.27 * len(matrix) + 1.5
+        height = 0.22 * len(matrix) + 1.4
         figure, axes = plt.subplots(figsize=(_PAGE_WIDTH, height))
         axes.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
         for row, team in enumerate(matrix.index):

@@ -178,7 +178,8 @@ def _view(content: ReportContent) -> dict:
         "item_rows": item_rows,
         "team_rows": team_rows,
         "focus": focus,
-        "method_rules": _method_rules(facts, lang),
+        "method_rules": _method_rules(facts, lang, instrument),
+        "reverse_sum": instrument.scale.min + instrument.scale.max,
         "privacy_text": translate("report.method.privacy", lang, threshold=facts["min_group_size"]),
         "instrument": f"{facts['instrument_name']}, {translate('report.method.version', lang)} {facts['instrument_version']}",
         "input_file": facts["input_file"],
@@ -252,12 +253,16 @@ def _suppression_note(content: ReportContent) -> str | None:
     return text
 
 
-def _method_rules(facts: dict, lang: str) -> list[str]:
+def _method_rules(facts: dict, lang: str, instrument) -> list[str]:
     share = format_number(100 * facts["min_answered_share"], lang, 0)
     items_share = format_number(100 * facts["min_items_share"], lang, 0)
     confidence = format_number(100 * facts["confidence"], lang, 0)
     return [
-        translate("report.method.rule_reverse", lang),
+        translate(
+            "report.method.rule_reverse", lang,
+            count=len(instrument.reverse_item_ids), total=len(instrument.item_ids),
+            sum=instrument.scale.min + instrument.scale.max,
+        ),
         translate("report.method.rule_respondent", lang, share=share),
         translate("report.method.rule_factor", lang, share=items_share),
         translate("report.method.rule_dimension", lang),
