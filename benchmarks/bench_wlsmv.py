@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -103,6 +104,7 @@ def main() -> int:
     parser.add_argument("--no-r", action="store_true", help="skip lavaan even when Rscript is installed")
     args = parser.parse_args()
 
+    load_before = os.getloadavg()[0]
     instrument = load_instrument()
     data = simulate_item_data(N_RESPONDENTS, instrument, random_state=SEED)
     spec = build_model(instrument, "M3")
@@ -133,7 +135,12 @@ def main() -> int:
         for name in COMPARED:
             lines.append(f"| {name} | {python_measures[name]:.5f} | {lavaan['measures'][name]:.5f} |")
         lines += ["", f"lavaan {lavaan['version']}; R BLAS: {r_blas()}."]
-    lines += ["", machine_description()]
+    # Other work on the machine slows both sides; the load average makes that visible.
+    lines += [
+        "",
+        f"Load average (1 min) before the run: {load_before:.1f}, after: {os.getloadavg()[0]:.1f}.",
+        machine_description(),
+    ]
     body = "\n".join(lines)
 
     print(body)
