@@ -275,6 +275,12 @@ def fit_polychoric(
     -------
     rho : numpy.ndarray, shape (n_pairs,)
     converged : numpy.ndarray of bool, shape (n_pairs,)
+
+    Notes
+    -----
+    NOTE: lavaan treats 2 x 2 tables specially (two empty cells give rho = +-1,
+    one empty cell gets 0.5 added); that applies to binary items only and is
+    not implemented, so such pairs follow the plain likelihood here.
     """
     rho = np.clip(start.astype(float), -RHO_BOUND, RHO_BOUND)
     n_pair = tables.sum(axis=(1, 2))
