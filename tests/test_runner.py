@@ -72,7 +72,7 @@ def test_shipped_notebook_has_parameters_cell():
     check_parameters_cell(DEFAULT_NOTEBOOK)
 
 
-def test_bad_data_fails_with_reader_error_and_no_folder(tmp_path, data_folder):
+def test_bad_data_leaves_no_folder(tmp_path, data_folder):
     out = tmp_path / "reports"
     job = ReportJob(data=data_folder / "Broken.csv", organisation="Broken", out=out, formats=("html",))
 

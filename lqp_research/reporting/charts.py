@@ -178,8 +178,8 @@ def _curved_text(axes, text: str, middle: float, radius: float, low: float, font
     """Write ``text`` along a circle of data radius ``radius``, centred at angle ``middle``.
 
     Each character is placed and turned on its own, so long names follow the
-    ring instead of running off it; text on the lower half reads left to right
-    too, so it runs counter-clockwise there.
+    ring instead of running off it. Text on the lower half runs
+    counter-clockwise, so it still reads left to right.
     """
     figure = axes.figure
     box = axes.get_window_extent(figure.canvas.get_renderer())

@@ -399,20 +399,20 @@ def write_report(content: ReportContent, folder: str | Path, formats: str | tupl
     dict of str to Path
         The written file of each format, plus ``csv``.
     """
-    wanted = parse_formats(formats)
+    requested = parse_formats(formats)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     names = report_file_names(content.lang)
     written: dict[str, Path] = {}
 
-    html = render_html(content) if {"html", "pdf"} & set(wanted) else None
-    if "html" in wanted:
+    html = render_html(content) if {"html", "pdf"} & set(requested) else None
+    if "html" in requested:
         with atomic_path(folder / names["html"]) as temporary:
             temporary.write_text(html, encoding="utf-8")
         written["html"] = folder / names["html"]
-    if "pdf" in wanted:
+    if "pdf" in requested:
         written["pdf"] = write_pdf(content, folder / names["pdf"], html=html)
-    if "xlsx" in wanted:
+    if "xlsx" in requested:
         written["xlsx"] = write_xlsx(content, folder / names["xlsx"])
     write_group_scores(content.groups, folder / names["csv"])
     written["csv"] = folder / names["csv"]
@@ -425,11 +425,11 @@ def parse_formats(formats: str | tuple[str, ...] | list[str]) -> tuple[str, ...]
     from ..errors import ReportError
 
     parts = formats.split(",") if isinstance(formats, str) else list(formats)
-    wanted = tuple(dict.fromkeys(p.strip().lower() for p in parts if p.strip()))
-    unknown = [p for p in wanted if p not in FORMATS]
-    if unknown or not wanted:
+    requested = tuple(dict.fromkeys(p.strip().lower() for p in parts if p.strip()))
+    unknown = [p for p in requested if p not in FORMATS]
+    if unknown or not requested:
         raise ReportError("report.unknown_format", value=",".join(unknown) or str(formats), allowed=",".join(FORMATS))
-    return wanted
+    return requested
 
 
 __all__ = [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -43,8 +42,3 @@ def organisation_csv(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("data") / "Nordby_Kommune.csv"
     organisation_frame().to_csv(path, index=False)
     return str(path)
-
-
-@pytest.fixture(scope="session")
-def rng() -> np.random.Generator:
-    return np.random.default_rng(11)

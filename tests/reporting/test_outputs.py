@@ -15,8 +15,8 @@ from lqp_research.reporting import build_report, write_report
 
 from .conftest import SMALL_TEAM, TEAM_NAMES
 
-# The small team's "nu" means are 5 and its gaps -4 (see conftest); no shown
-# group comes near either, so these strings anywhere would be a leak.
+# The small team's "nu" means are 5 and its gaps -4 (see conftest). No shown
+# group comes near either, so any of these strings in an output is a leak.
 LEAKED_VALUES = ("5,00", "5.00", "−4,00", "-4,00", "-4.00")
 SECONDARY_TEAM = "Kultur og Fritid"  # the smallest shown-sized team, hidden to protect SMALL_TEAM
 
