@@ -20,6 +20,7 @@ from .tables import (
     export_table,
     loadings_wide,
     model_comparison,
+    problem_table,
     second_order_loadings,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "loadings_wide",
     "model_comparison",
     "nested_comparisons",
+    "problem_table",
     "render_html",
     "run_validation",
     "second_order_loadings",

@@ -144,6 +144,19 @@ def aligned_efa(solution: EfaResult, key: pd.DataFrame) -> tuple[pd.DataFrame, p
     return loadings, pd.DataFrame(correlations, index=names, columns=names)
 
 
+def problem_table(problems, lang: str) -> pd.DataFrame:
+    """Return the problems of a validation run as a table: ``section``, ``severity``, ``message`` in ``lang``."""
+    rows = [
+        {
+            "section": translate(f"validate.section.{p.section}", lang),
+            "severity": translate(f"validate.severity.{p.severity}", lang),
+            "message": p.message(lang),
+        }
+        for p in problems
+    ]
+    return pd.DataFrame(rows, columns=["section", "severity", "message"])
+
+
 def export_table(
     table: pd.DataFrame, stem: str | Path, formats: Sequence[str] = EXPORT_FORMATS, *, decimals: int = 3,
     caption: str | None = None,
@@ -201,5 +214,6 @@ __all__ = [
     "loadings_wide",
     "model_comparison",
     "model_label",
+    "problem_table",
     "second_order_loadings",
 ]
