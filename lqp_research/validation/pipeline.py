@@ -48,7 +48,7 @@ from ..psychometrics import (
 from ..psychometrics.confirmatory import MODEL_NAMES, InvarianceResult, build_model, measurement_invariance
 from ..psychometrics.confirmatory.specification import GENERAL_FACTOR
 from ..scoring import ScoringSettings, clean_responses, item_scores
-from .models import ESTIMATORS, MISSING_METHODS, ModelFit, fit_model, fit_table, nested_comparisons
+from .models import ESTIMATORS, LOADING_COLUMNS, MISSING_METHODS, ModelFit, fit_model, fit_table, nested_comparisons
 from .problems import Problem, ProblemLog
 
 logger = logging.getLogger(__name__)
@@ -174,8 +174,6 @@ class ValidationResult:
     @property
     def loadings(self) -> pd.DataFrame:
         """Standardized loadings with standard errors of every fitted model (``loadings.csv``)."""
-        from .models import LOADING_COLUMNS
-
         frames = [fit.loadings for fit in self.fits.values()]
         if not frames:
             return pd.DataFrame(columns=list(LOADING_COLUMNS))

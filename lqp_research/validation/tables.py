@@ -81,10 +81,10 @@ def model_comparison(fits: dict[str, ModelFit], comparisons: pd.DataFrame | None
 def loadings_wide(fits: dict[str, ModelFit], instrument: Instrument) -> pd.DataFrame:
     """Return each item's standardized loading in every fitted model, one row per item.
 
-    Columns ``item``, ``factor`` (the item's instrument factor), then per model
-    ``<model>`` and ``<model>_se`` for the item's loading on its own factor (its
-    dimension in M2, the general factor in M1), and for M5 also ``M5_G`` and
-    ``M5_G_se`` (the general factor) beside ``M5`` (the specific factor).
+    Columns ``item`` and ``factor`` (the item's instrument factor), then per
+    model ``<model>`` and ``<model>_se``: the item's loading on its own factor,
+    which is its dimension in M2 and the general factor in M1. For M5,
+    ``M5_G`` and ``M5_G_se`` hold the general factor and ``M5`` the specific one.
     """
     rows = {item.id: {"item": item.id, "factor": item.factor} for item in instrument.items}
     dimension_of = {f.code: f.dimension for f in instrument.factors}
