@@ -42,6 +42,7 @@ from .scoring import ScoringSettings
 logger = logging.getLogger(__name__)
 
 #: The report notebook in a source checkout (the package is installed editable from it).
+#: NOTE: a non-editable install has no ``notebooks`` folder; pass ``--notebook`` there.
 DEFAULT_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "organisation_report.ipynb"
 PARAMETERS_TAG = "parameters"
 EXECUTED_NOTEBOOK = "organisation_report.ipynb"
