@@ -27,14 +27,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .constants import DEFAULT_MIN_GROUP_SIZE, MIN_ALLOWED_GROUP_SIZE
 from .errors import InputDataError
 from .instrument import Instrument
 from .io.responses import ID_COLUMN, TEAM_COLUMN, TIME_COLUMN, Responses
 
 logger = logging.getLogger(__name__)
 
-#: The smallest anonymity threshold that may be set.
-MIN_ALLOWED_GROUP_SIZE = 3
 
 GAP = "gap"
 
@@ -58,7 +57,7 @@ class ScoringSettings:
 
     min_answered_share: float = 0.5
     min_items_share: float = 0.5
-    min_group_size: int = 5
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
     confidence: float = 0.95
 
     def __post_init__(self) -> None:

@@ -6,6 +6,7 @@ import argparse
 import gettext
 
 from ..i18n import LANGUAGES, translate
+from ..constants import MIN_ALLOWED_GROUP_SIZE
 
 # argparse looks its own texts up through the module-level gettext function at
 # call time; these are the ones a user meets, keyed by argparse's English text.
@@ -48,8 +49,6 @@ def add_common_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
 
 def group_size(lang: str):
     """Return an argparse type for ``--min-group-size`` (an integer of at least 3)."""
-    from ..scoring import MIN_ALLOWED_GROUP_SIZE
-
     def parse(text: str) -> int:
         try:
             value = int(text)

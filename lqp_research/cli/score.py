@@ -6,11 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..aggregation import residual_group_size
 from ..i18n import translate
-from ..outputs import write_group_scores, write_json
-from ..pipeline import score
-from ..scoring import ScoringSettings
+from ..constants import DEFAULT_MIN_GROUP_SIZE
 from .arguments import add_common_arguments, group_size
 
 
@@ -21,12 +18,17 @@ def add_parser(subparsers, lang: str) -> None:
     parser.add_argument("data", metavar="DATA", help=translate("cli.arg.data", lang))
     parser.add_argument("--out", metavar="FILE", required=True, type=Path, help=translate("cli.score.out", lang))
     parser.add_argument("--summary", metavar="FILE", type=Path, help=translate("cli.score.summary", lang))
-    parser.add_argument("--min-group-size", metavar="N", type=group_size(lang), default=5, help=translate("cli.arg.min_group_size", lang))
+    parser.add_argument("--min-group-size", metavar="N", type=group_size(lang), default=DEFAULT_MIN_GROUP_SIZE, help=translate("cli.arg.min_group_size", lang))
     add_common_arguments(parser, lang)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..aggregation import residual_group_size
+    from ..outputs import write_group_scores, write_json
+    from ..pipeline import score
+    from ..scoring import ScoringSettings
+
     settings = ScoringSettings(min_group_size=args.min_group_size)
     result = score(args.data, instrument=args.instrument, mapping=args.mapping, settings=settings)
 

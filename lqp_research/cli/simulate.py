@@ -5,12 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-
 from ..i18n import LANGUAGES, translate
-from ..instrument import load_instrument
-from ..outputs import atomic_path
-from ..simulate import SimulationError, simulate_organisation
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx")
 
@@ -44,6 +39,11 @@ def add_parser(subparsers, lang: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from ..instrument import load_instrument
+    from ..simulate import SimulationError, simulate_organisation
+
     out = Path(args.out)
     if out.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise SimulationError("simulate.unsupported_format", file=str(out))
@@ -79,6 +79,9 @@ def run(args: argparse.Namespace) -> int:
 
 def write_table(table, path: Path) -> None:
     """Write ``table`` to ``path`` as CSV (UTF-8) or XLSX, replacing it only when complete."""
+    from ..outputs import atomic_path
+    from ..simulate import SimulationError
+
     try:
         with atomic_path(path) as temporary:
             if path.suffix.lower() == ".xlsx":
