@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..i18n import translate
 from ..constants import DEFAULT_MIN_GROUP_SIZE
+from ..i18n import translate
 from .arguments import add_common_arguments, group_size
 
 
