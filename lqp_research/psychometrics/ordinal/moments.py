@@ -87,7 +87,7 @@ class OrdinalMoments:
 def _univariate_scores(ordinal: OrdinalData, thresholds: np.ndarray) -> np.ndarray:
     """Return each category's threshold scores, shape (n_items, K + 1, K - 1).
 
-    Row ``a`` holds d log P(category a) / d tau_t; row K (missing) is zero.
+    Row ``a`` contains d log P(category a) / d tau_t, and row K (missing) is zero.
     """
     p, n_thresholds = thresholds.shape
     width = n_thresholds + 1

@@ -1,7 +1,7 @@
 """Thresholds and polychoric correlations estimated in two steps, as lavaan does.
 
-Step one takes each item's thresholds from its own marginal proportions; step two
-maximises each pair's bivariate ordinal likelihood over the correlation alone with
+Step one takes each item's thresholds from its own marginal proportions. Step two
+maximises each pair's bivariate ordinal likelihood over the correlation alone, with
 the thresholds held fixed (Olsson, 1979). All pairs are estimated together: the
 contingency tables come from one matrix product of one-hot codes, and Newton steps
 with analytic first and second derivatives update every correlation at once.
