@@ -212,7 +212,7 @@ def fit_ml(
             direction = _solve_direction(2.0 * info, -gradient)
         else:
             direction = -inverse_hessian @ gradient
-        accepted = _line_search(model, sample, theta, objective, gradient, direction)
+        accepted = line_search(lambda x: ml_discrepancy(model, x, sample), theta, objective, gradient, direction)
         if accepted is None:
             if inverse_hessian is None:
                 break
@@ -228,28 +228,34 @@ def fit_ml(
             new_gradient, info = ml_gradient_and_information(model, candidate, sample)
         else:
             new_gradient, _ = ml_gradient_and_information(model, candidate, sample, information=False)
-            inverse_hessian = _bfgs_update(inverse_hessian, candidate - theta, new_gradient - gradient)
+            inverse_hessian = bfgs_update(inverse_hessian, candidate - theta, new_gradient - gradient)
         theta, gradient = candidate, new_gradient
         logger.debug("iteration %d: F = %.15g, step %.3g, max |gradient| %.3g",
                      iteration, objective, step, np.max(np.abs(gradient)))
 
     if not converged:
         logger.info("Own iterations stopped after %d steps; switching to scipy BFGS.", iteration)
-        theta, objective, gradient, _ = _bfgs(model, theta, sample, gradient_tolerance)
+        theta, objective, gradient, _ = scipy_bfgs(
+            lambda x: ml_discrepancy(model, x, sample),
+            lambda x: ml_gradient_and_information(model, x, sample, information=False)[0],
+            theta,
+            gradient_tolerance,
+        )
         method += "+scipy-bfgs"
         converged = np.max(np.abs(gradient)) < 1e3 * gradient_tolerance
     message = "converged" if converged else f"largest gradient element {np.max(np.abs(gradient)):.3g}"
     return Estimate(theta, objective, gradient, bool(converged), iteration, method, message)
 
 
-def _line_search(model, sample, theta, objective, gradient, direction):
+def line_search(discrepancy, theta, objective, gradient, direction):
+    """Backtrack from a full step until ``discrepancy`` decreases enough (Armijo rule)."""
     slope = gradient @ direction
     if slope >= 0:
         return None
     step = 1.0
     while step > 1e-10:
         candidate = theta + step * direction
-        value = ml_discrepancy(model, candidate, sample)
+        value = discrepancy(candidate)
         if value <= objective + 1e-4 * step * slope:
             return candidate, value, step
         # Near the minimum the decrease falls below the rounding error of F; a
@@ -260,7 +266,7 @@ def _line_search(model, sample, theta, objective, gradient, direction):
     return None
 
 
-def _bfgs_update(inverse_hessian: np.ndarray, s: np.ndarray, y: np.ndarray) -> np.ndarray:
+def bfgs_update(inverse_hessian: np.ndarray, s: np.ndarray, y: np.ndarray) -> np.ndarray:
     curvature = y @ s
     if curvature <= 1e-12 * np.linalg.norm(y) * np.linalg.norm(s):
         return inverse_hessian
@@ -297,15 +303,17 @@ def _repair_start(model: CompiledModel, theta: np.ndarray, sample: SampleMoments
     return theta
 
 
-def _bfgs(model, theta, sample, gradient_tolerance):
+def scipy_bfgs(discrepancy, gradient_of, theta, gradient_tolerance):
+    """Minimise with scipy's BFGS; return ``theta, objective, gradient, success``."""
+
     def objective(x):
-        value = ml_discrepancy(model, x, sample)
+        value = discrepancy(x)
         return value if np.isfinite(value) else 1e10
 
     def jacobian(x):
-        if not np.isfinite(ml_discrepancy(model, x, sample)):
+        if not np.isfinite(discrepancy(x)):
             return np.zeros_like(x)
-        return ml_gradient_and_information(model, x, sample, information=False)[0]
+        return gradient_of(x)
 
     result = scipy.optimize.minimize(
         objective, theta, jac=jacobian, method="BFGS",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize, stats
 
+from .missing_data import independence_loglik
 from .model import CompiledModel, vech_indices
 from .robust import RobustResult
 from .sample import SampleMoments
@@ -56,6 +57,12 @@ def fit_measures(
     with a mean structure, and groups are weighted by ``n_g / N``. The robust CFI, TLI and RMSEA follow
     Brosseau-Liard and Savalei (2014) and Brosseau-Liard, Savalei and Li (2012).
 
+    With FIML (``sample.missing == "fiml"``) ``chisq = 2 (logl_H1 - logl)``, the
+    saturated model fitted by EM, the baseline is the independence model fitted
+    by FIML, and ``srmr`` uses the EM moments in place of the sample moments:
+    lavaan 0.6-14 then reports its ``srmr_bentler`` as ``srmr``. The robust CFI,
+    TLI and RMSEA are NaN under FIML, because lavaan uses other corrections there.
+
     References
     ----------
     Brosseau-Liard, P. E., & Savalei, V. (2014). Adjusting incremental fit indices
@@ -74,9 +81,14 @@ def fit_measures(
     df = n_groups * moments_per_group - npar
 
     chisq = n_total * objective
-    baseline_chisq = _baseline_chisq(sample)
     baseline_df = n_groups * (p * (p + 1) // 2 - p)
-    logl, unrestricted_logl = _log_likelihoods(model, theta, sample)
+    if sample.missing == "fiml":
+        unrestricted_logl = sample.unrestricted_loglik
+        logl = unrestricted_logl - chisq / 2.0
+        baseline_chisq = 2.0 * (unrestricted_logl - _fiml_baseline_loglik(sample))
+    else:
+        baseline_chisq = _baseline_chisq(sample)
+        logl, unrestricted_logl = _log_likelihoods(model, theta, sample)
 
     measures: dict[str, float] = {
         "npar": float(npar),
@@ -104,7 +116,19 @@ def fit_measures(
 
     if robust is not None:
         measures.update(_robust_measures(measures, robust, n_total, n_groups))
+        if sample.missing == "fiml":
+            # TODO: lavaan 0.6-14 computes the robust CFI, TLI and RMSEA under FIML
+            # with the corrections of Zhang and Savalei (lav_fit_fiml_corrected), not
+            # with the complete-data formulas; they are not implemented here.
+            for name in _ROBUST_ONLY:
+                measures[name] = np.nan
     return measures
+
+
+#: Robust (not scaled) measures, whose complete-data formulas do not hold under FIML.
+_ROBUST_ONLY = (
+    "cfi.robust", "tli.robust", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust",
+)
 
 
 def comparative_fit_index(chisq: float, df: float, baseline_chisq: float, baseline_df: float) -> float:
@@ -139,6 +163,10 @@ def standardized_root_mean_residual(model: CompiledModel, theta: np.ndarray, sam
             count += p
         total += weight * np.sqrt(squares / count)
     return float(total)
+
+
+def _fiml_baseline_loglik(sample: SampleMoments) -> float:
+    return float(sum(independence_loglik(patterns) for patterns in sample.patterns))
 
 
 def _baseline_chisq(sample: SampleMoments) -> float:
