@@ -80,6 +80,8 @@ def _team_codes(teams: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Return a code per respondent (-1 without a team) and team names in string order."""
     codes, uniques = pd.factorize(teams, use_na_sentinel=True)
     names = [str(name) for name in uniques]
+    if not names:
+        return np.full(len(teams), -1, dtype=np.int64), []
     order = np.argsort(np.asarray(names, dtype=object), kind="stable")
     rank = np.empty(len(names), dtype=np.int64)
     rank[order] = np.arange(len(names))

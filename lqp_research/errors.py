@@ -53,13 +53,16 @@ class AnswerErrors(InputDataError):
         Number of invalid cells found, which may exceed ``len(problems)``.
     file : str
         Name of the file that was read.
+    low, high : int
+        The response scale, named in the advice on what to write instead.
     """
 
-    def __init__(self, problems: list[LqpError], total: int, file: str) -> None:
+    def __init__(self, problems: list[LqpError], total: int, file: str, low: int = 1, high: int = 5) -> None:
         self.problems = problems
         self.total = total
         self.file = file
-        super().__init__("io.answer_errors", file=file, total=total, shown=len(problems))
+        key = "io.answer_error_one" if total == 1 else "io.answer_errors"
+        super().__init__(key, file=file, total=total, shown=len(problems), low=low, high=high)
 
     def message(self, lang: str | None = None) -> str:
         head = translate(self.key, lang, **self.params)

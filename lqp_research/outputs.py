@@ -84,10 +84,15 @@ def write_group_scores(groups: pd.DataFrame, path: str | Path) -> None:
         format_group_scores(groups).to_csv(temporary, index=False, na_rep="", lineterminator="\n")
 
 
+def json_text(document: dict) -> str:
+    """Return ``document`` as indented JSON text with Danish letters kept as they are."""
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
 def write_json(document: dict, path: str | Path) -> None:
     """Write ``document`` to ``path`` as indented UTF-8 JSON, atomically."""
     with atomic_path(path) as temporary:
-        temporary.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        temporary.write_text(json_text(document), encoding="utf-8")
 
 
-__all__ = ["atomic_directory", "atomic_path", "format_group_scores", "write_group_scores", "write_json"]
+__all__ = ["atomic_directory", "atomic_path", "format_group_scores", "json_text", "write_group_scores", "write_json"]

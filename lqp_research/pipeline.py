@@ -8,9 +8,10 @@ from pathlib import Path
 import pandas as pd
 
 from .aggregation import group_scores
-from .instrument import Instrument
+from .errors import InputDataError
+from .instrument import Instrument, load_instrument
 from .io.mapping import ColumnMapping
-from .io.responses import Responses, read_responses
+from .io.responses import Responses, read_responses, responses_from_frame
 from .scoring import CleanResponses, ScoringSettings, clean_responses, respondent_scores
 
 
@@ -66,16 +67,26 @@ def score(
     instrument: Instrument | str | Path | None = None,
     mapping: ColumnMapping | str | Path | None = None,
     settings: ScoringSettings | None = None,
+    *,
+    sheet: str | int | None = None,
 ) -> ScoreResult:
     """Read (if given a path), clean and score a survey export.
 
     Parameters
     ----------
-    data : str, Path or Responses
-        An export file (CSV, XLSX, SAV) or responses already read.
+    data : str, Path, Responses or pandas.DataFrame
+        An export file (CSV, XLSX, SAV), responses already read, or a table in
+        the canonical layout with numeric answers (NaN for missing).
     instrument, mapping
         Passed to :func:`lqp_research.io.read_responses` when ``data`` is a path.
     settings : ScoringSettings, optional
+    sheet : str or int, optional
+        Worksheet of an XLSX file; the first by default.
+
+    Raises
+    ------
+    InputDataError
+        For unreadable or invalid input, and when no respondent is left to score.
 
     Returns
     -------
@@ -87,8 +98,18 @@ def score(
     >>> result.groups.query("level == 'organisation' and measure == 'gap'")  # doctest: +SKIP
     """
     settings = settings or ScoringSettings()
-    responses = data if isinstance(data, Responses) else read_responses(data, instrument, mapping)
+    if isinstance(data, Responses):
+        responses = data
+    elif isinstance(data, pd.DataFrame):
+        responses = responses_from_frame(data, instrument if isinstance(instrument, Instrument) else load_instrument(instrument))
+    else:
+        responses = read_responses(data, instrument, mapping, sheet=sheet)
     clean = clean_responses(responses, settings)
+    if not clean.included.any():
+        raise InputDataError(
+            "scoring.no_respondents", file=str(responses.source or "<DataFrame>"), rows=responses.rows_read,
+            duplicates=clean.duplicates_dropped, excluded=clean.excluded_too_few_answers,
+        )
     respondents = respondent_scores(clean, settings)
     groups = group_scores(respondents, responses.instrument, responses.ratings, settings)
     return ScoreResult(responses=responses, clean=clean, respondents=respondents, groups=groups, settings=settings)

@@ -66,7 +66,9 @@ class ScoringSettings:
             if not 0 < value <= 1:
                 raise InputDataError("scoring.invalid_share", name=name, value=value)
         if isinstance(self.min_group_size, bool) or not isinstance(self.min_group_size, (int, np.integer)):
-            raise InputDataError("scoring.invalid_group_size", value=self.min_group_size, minimum=MIN_ALLOWED_GROUP_SIZE)
+            raise InputDataError(
+                "scoring.group_size_not_integer", value=repr(self.min_group_size), kind=type(self.min_group_size).__name__
+            )
         if self.min_group_size < MIN_ALLOWED_GROUP_SIZE:
             raise InputDataError("scoring.invalid_group_size", value=self.min_group_size, minimum=MIN_ALLOWED_GROUP_SIZE)
         if not 0 < self.confidence < 1:

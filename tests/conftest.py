@@ -18,6 +18,16 @@ SAMPLE_SUMMARY = DATA / "samples" / "nordlys_kommune_expected_summary.json"
 HS_INSTRUMENT = DATA / "instruments" / "holzinger_swineford.yaml"
 
 
+@pytest.fixture(autouse=True)
+def danish_messages():
+    """Reset the message language, which ``lqp --lang en`` sets for the process."""
+    from lqp_research.i18n import set_language
+
+    set_language("da")
+    yield
+    set_language("da")
+
+
 @pytest.fixture(scope="session")
 def lqp():
     return load_instrument()

@@ -70,7 +70,8 @@ def test_error_in_english(capsys, tmp_path, sample_raw):
     status, err, out, summary = run_score(capsys, data, tmp_path, "--lang", "en")
 
     assert status != 0
-    assert "invalid answer '6'" in err
+    assert "one invalid answer" in err
+    assert "'6'" in err
     assert "row 5" in err
     assert frame.loc[3, "respondent_id"] in err
     assert_no_output(out, summary)
@@ -137,8 +138,11 @@ def test_header_only(capsys, tmp_path, sample_raw):
     assert_no_output(out, summary)
 
 
-@pytest.mark.parametrize("name,content", [("broken.xlsx", b"this is not a zip file"), ("binary.csv", b"\x00\x01\x02" * 100)])
-def test_unreadable_file(capsys, tmp_path, name, content):
+@pytest.mark.parametrize(
+    "name,content,reason",
+    [("broken.xlsx", b"this is not a zip file", "kan ikke læses"), ("binary.csv", b"\x00\x01\x02" * 100, "ligner ikke tekst")],
+)
+def test_unreadable_file(capsys, tmp_path, name, content, reason):
     data = tmp_path / name
     data.write_bytes(content)
 
@@ -146,7 +150,7 @@ def test_unreadable_file(capsys, tmp_path, name, content):
 
     assert status != 0
     assert name in err
-    assert "kan ikke læses" in err
+    assert reason in err
     assert_no_output(out, summary)
 
 
@@ -168,7 +172,8 @@ def test_ragged_csv(capsys, tmp_path, sample_path):
 
     assert status != 0
     assert "ragged.csv" in err
-    assert "CSV" in err
+    assert "række 6" in err
+    assert "186 felter" in err
     assert_no_output(out, summary)
 
 
@@ -218,3 +223,63 @@ def test_failed_run_keeps_previous_output(capsys, tmp_path, sample_raw):
 
     assert status != 0
     assert out.read_text(encoding="utf-8") == "previous\n"
+
+
+@pytest.mark.parametrize("target", ["input", "same", "folder", "xlsx"])
+def test_output_path_rejected(capsys, tmp_path, sample_path, target):
+    data = tmp_path / "export.csv"
+    data.write_bytes(sample_path.read_bytes())
+    (tmp_path / "folder").mkdir()
+    out, summary = {
+        "input": (data, None),
+        "same": (tmp_path / "s.csv", tmp_path / "s.csv"),
+        "folder": (tmp_path / "folder", None),
+        "xlsx": (tmp_path / "s.xlsx", None),
+    }[target]
+    arguments = ["score", str(data), "--out", str(out)] + (["--summary", str(summary)] if summary else [])
+
+    status = main(arguments)
+
+    assert status != 0
+    assert str(out) in capsys.readouterr().err
+    assert data.read_bytes() == sample_path.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export.csv", "folder"]
+
+
+def test_everyone_excluded(capsys, tmp_path, sample_raw):
+    frame = sample_raw.copy()
+    frame[[c for c in frame.columns if c.endswith(("_nu", "_onske"))]] = ""
+    data = write(frame, tmp_path / "blank.csv")
+
+    status, err, out, summary = run_score(capsys, data, tmp_path)
+
+    assert status != 0
+    assert "Ingen respondenter" in err
+    assert "180 havde besvaret under halvdelen" in err
+    assert_no_output(out, summary)
+
+
+def test_mixed_encoding_names_row(capsys, tmp_path, sample_path):
+    lines = sample_path.read_bytes().split(b"\n")
+    lines[7] = lines[7].decode("utf-8").encode("cp1252")
+    data = tmp_path / "mixed.csv"
+    data.write_bytes(b"\n".join(lines))
+
+    status, err, out, summary = run_score(capsys, data, tmp_path)
+
+    assert status != 0
+    assert "blander tegnsæt" in err
+    assert "række 8" in err
+
+
+def test_answer_errors_in_row_order(tmp_path, sample_raw):
+    frame = sample_raw.copy()
+    frame.loc[5, "UV01_nu"] = "x"
+    frame.loc[0, "UL10_onske"] = "y"
+    data = write(frame, tmp_path / "bad.csv")
+
+    with pytest.raises(AnswerErrors) as caught:
+        read_responses(data)
+
+    rows = [problem.params["row"] for problem in caught.value.problems]
+    assert rows == [2, 7]

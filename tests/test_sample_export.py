@@ -141,4 +141,71 @@ def test_language_before_subcommand(capsys, tmp_path, sample_path):
     status = main(["--lang", "en", "score", str(sample_path), "--out", str(tmp_path / "s.csv")])
 
     assert status == 0
-    assert "respondents" in capsys.readouterr().out
+    assert "Respondents: 180" in capsys.readouterr().out
+
+
+def test_utf16_tab_export(tmp_path, sample_raw, sample_expected):
+    path = tmp_path / "unicode.txt"
+    sample_raw.to_csv(path, sep="\t", index=False, encoding="utf-16")
+
+    result = score(path)
+
+    assert result.responses.read_details["encoding"] == "utf-16"
+    assert_group_scores_equal(result.groups, sample_expected)
+
+
+def test_blank_lines_keep_row_numbers(tmp_path, sample_path):
+    from lqp_research.errors import AnswerErrors
+    from lqp_research.io import read_responses
+
+    lines = sample_path.read_text(encoding="utf-8").split("\n")
+    lines[3] = lines[3].replace(",4,5,3,5,", ",4,9,3,5,", 1)
+    text = "\n".join(lines[:2] + ["", "   "] + lines[2:])
+    path = tmp_path / "gaps.csv"
+    path.write_text(text, encoding="utf-8")
+
+    with pytest.raises(AnswerErrors) as caught:
+        read_responses(path)
+
+    assert caught.value.problems[0].params["row"] == 6
+
+
+def test_carriage_return_line_endings(tmp_path, sample_path, sample_expected):
+    path = tmp_path / "mac.csv"
+    path.write_bytes(sample_path.read_bytes().replace(b"\n", b"\r"))
+
+    assert_group_scores_equal(score(path).groups, sample_expected)
+
+
+def test_team_value_labels_from_spss(tmp_path, sample_raw, sample_expected):
+    frame = sample_raw.copy()
+    teams = sorted(frame["team"].unique())
+    frame["team"] = frame["team"].map({name: float(i + 1) for i, name in enumerate(teams)})
+    for column in [c for c in frame.columns if c.endswith(("_nu", "_onske"))]:
+        frame[column] = pd.to_numeric(frame[column])
+    path = tmp_path / "coded.sav"
+    pyreadstat.write_sav(frame, str(path), variable_value_labels={"team": {float(i + 1): n for i, n in enumerate(teams)}})
+
+    result = score(path)
+
+    assert_group_scores_equal(result.groups, sample_expected)
+
+
+def test_numeric_missing_code_in_xlsx(tmp_path, sample_raw, sample_expected):
+    frame = sample_raw.copy()
+    for column in answer_columns(frame):
+        frame[column] = pd.to_numeric(frame[column].replace("", "99")).astype(int)
+    path = tmp_path / "coded.xlsx"
+    frame.to_excel(path, index=False)
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("columns: {}\nmissing_values: [99]\n", encoding="utf-8")
+
+    assert_group_scores_equal(score(path, mapping=mapping).groups, sample_expected)
+
+
+def test_score_accepts_dataframe(sample_path, sample_expected):
+    from lqp_research.io import read_responses
+
+    frame = read_responses(sample_path).data
+
+    assert_group_scores_equal(score(frame).groups, sample_expected)

@@ -39,9 +39,13 @@ def _language_from(argv: list[str]) -> str:
 def build_parser(lang: str) -> argparse.ArgumentParser:
     """Build the ``lqp`` parser with every available subcommand, texts in ``lang``."""
     parser = argparse.ArgumentParser(prog="lqp", description=translate("cli.description", lang))
-    parser.add_argument("--version", action="version", version=f"lqp {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"lqp {__version__}", help=translate("cli.argparse.version", lang)
+    )
     parser.add_argument("--lang", choices=LANGUAGES, default=lang, help=translate("cli.arg.lang", lang))
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title=translate("cli.commands", lang))
+    subparsers = parser.add_subparsers(
+        dest="command", metavar=translate("cli.metavar.command", lang), title=translate("cli.commands", lang)
+    )
     subparsers.required = True
     for name in COMMANDS:
         module_name = f"{__name__}.{name}"

@@ -39,10 +39,15 @@ def install_argparse_translation(lang: str) -> None:
     argparse._ = translated
 
 
+def metavar(kind: str, lang: str) -> str:
+    """Return the placeholder shown in help for an option's value, e.g. FIL or FILE."""
+    return translate(f"cli.metavar.{kind}", lang)
+
+
 def add_common_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
     """Add ``--instrument``, ``--mapping``, ``--lang`` and ``--verbose``."""
-    parser.add_argument("--instrument", metavar="FILE", help=translate("cli.arg.instrument", lang))
-    parser.add_argument("--mapping", metavar="FILE", help=translate("cli.arg.mapping", lang))
+    parser.add_argument("--instrument", metavar=metavar("file", lang), help=translate("cli.arg.instrument", lang))
+    parser.add_argument("--mapping", metavar=metavar("file", lang), help=translate("cli.arg.mapping", lang))
     parser.add_argument("--lang", choices=LANGUAGES, default=lang, help=translate("cli.arg.lang", lang))
     parser.add_argument("-v", "--verbose", action="store_true", help=translate("cli.arg.verbose", lang))
 
@@ -62,4 +67,4 @@ def group_size(lang: str):
     return parse
 
 
-__all__ = ["add_common_arguments", "group_size", "install_argparse_translation"]
+__all__ = ["add_common_arguments", "group_size", "install_argparse_translation", "metavar"]

@@ -57,6 +57,9 @@ class AnswerCodebook:
             number = float(value)
             if np.isnan(number):
                 return np.nan
+            as_text = str(int(number)) if number.is_integer() else str(number)
+            if as_text in self.by_text and np.isnan(self.by_text[as_text]):
+                return np.nan  # a numeric code declared missing, e.g. 99 in a mapping file
             if value_labels and number in value_labels:
                 labelled = self.by_text.get(_normalise(str(value_labels[number])))
                 if labelled is not None:
@@ -67,8 +70,12 @@ class AnswerCodebook:
         return self.by_text.get(_normalise(str(value)), INVALID)
 
 
+_TYPOGRAPHIC = str.maketrans({"\u2019": "'", "\u2018": "'", "\u00b4": "'", "`": "'"})
+
+
 def _normalise(text: str) -> str:
-    return " ".join(text.split()).casefold()
+    """Fold case, spaces and typographic apostrophes ("Don’t know" is "don't know")."""
+    return " ".join(text.translate(_TYPOGRAPHIC).split()).casefold()
 
 
 def decode_column(cells: object, codebook: AnswerCodebook, value_labels: dict | None = None) -> np.ndarray:
@@ -93,7 +100,13 @@ def _factorize(cells: object) -> tuple[np.ndarray, list]:
         encoded = array.dictionary_encode()
         codes = encoded.indices.to_numpy(zero_copy_only=False)
         return np.asarray(codes, dtype=np.int64), encoded.dictionary.to_pylist()
-    codes, uniques = pd.factorize(np.asarray(cells, dtype=object), use_na_sentinel=True)
+    values = np.asarray(cells, dtype=object)
+    # factorize treats True as 1 and False as 0; keep booleans apart so they are invalid.
+    booleans = np.fromiter((isinstance(v, (bool, np.bool_)) for v in values), dtype=bool, count=len(values))
+    if booleans.any():
+        values = values.copy()
+        values[booleans] = np.where(values[booleans].astype(bool), "TRUE", "FALSE")
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return codes, list(uniques)
 
 

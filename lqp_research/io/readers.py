@@ -9,7 +9,9 @@ can point at it. Decoding answers and checking the layout happen later, in
 from __future__ import annotations
 
 import csv
+import io as stdio
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,12 +91,19 @@ def read_raw(path: Path, sheet: str | int | None = None) -> RawTable:
 # CSV ---------------------------------------------------------------------------
 
 
-def detect_encoding(data: bytes) -> str:
-    """Return ``"utf-8-sig"``, ``"utf-8"`` or ``"cp1252"`` for the bytes of a text file.
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+_BLANK_LINE = re.compile(rb"(?:\r\n|\n|\r)[ \t]*(?=\r\n|\n|\r|$)")
+_LINE_END = re.compile(rb"\r\n|\n|\r")
 
-    UTF-8 is tried first because cp1252 accepts almost any byte sequence, while
-    text in another encoding is rarely valid UTF-8 by accident.
+
+def detect_encoding(data: bytes) -> str:
+    """Return ``"utf-16"``, ``"utf-8-sig"``, ``"utf-8"`` or ``"cp1252"`` for a text file's bytes.
+
+    UTF-8 is tried before cp1252 because cp1252 accepts almost any byte
+    sequence, while text in another encoding is rarely valid UTF-8 by accident.
     """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     try:
@@ -120,32 +129,27 @@ def read_csv(path: Path) -> RawTable:
     """Read a delimited text file with detected encoding and delimiter.
 
     Every cell is read as text, so a value such as ``"3"``, ``"Enig"`` or ``"NA"``
-    reaches the decoder unchanged; blank lines and lines of only delimiters are
-    dropped.
+    reaches the decoder unchanged. Blank lines and lines of only delimiters are
+    dropped, and row numbers still count them, as a spreadsheet shows them.
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputDataError("io.unreadable", file=str(path), detail=exc.strerror or str(exc)) from None
-    if b"\x00" in data[:4096]:
-        raise InputDataError("io.unreadable", file=str(path), detail="binary content, not text")
-
-    encoding = detect_encoding(data)
-    if encoding == "utf-8-sig":
-        data = data[3:]
-    if encoding == "cp1252":
-        data = data.decode("cp1252", errors="replace").encode("utf-8")
-    if not data.strip():
-        raise InputDataError("io.empty_file", file=str(path))
-
-    first_line = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+    data, encoding = _utf8_bytes(path)
+    header_match = _LINE_END.search(data)
+    header_end = header_match.start() if header_match else len(data)
+    first_line = data[:header_end].decode("utf-8")
     delimiter = detect_delimiter(first_line)
     header = next(csv.reader([first_line], delimiter=delimiter))
     names = [name.strip() for name in header]
     _check_header(path, names)
+    if not data[header_end:].strip():
+        return RawTable(columns={name: np.array([], dtype=object) for name in names}, row_numbers=np.array([], dtype=np.int64))
+
+    has_blank_lines = _BLANK_LINE.search(data, header_end) is not None
+    if has_blank_lines:
+        # Lines of spaces become empty lines, which the parser skips.
+        data = _BLANK_LINE.sub(lambda m: m.group(0)[: len(m.group(0)) - len(m.group(0).lstrip(b"\r\n"))], data)
 
     try:
         table = pacsv.read_csv(
@@ -159,10 +163,15 @@ def read_csv(path: Path) -> RawTable:
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise InputDataError("io.malformed_csv", file=str(path), detail=str(exc).strip()) from None
+        raise _malformed(path, data, delimiter, len(names), exc) from None
 
     columns = {name: table.column(index) for index, name in enumerate(names)}
-    row_numbers = np.arange(2, table.num_rows + 2)
+    if has_blank_lines:
+        row_numbers = _record_line_numbers(data, delimiter)
+    else:
+        row_numbers = np.arange(2, table.num_rows + 2)
+    if len(row_numbers) != table.num_rows:  # the two parsers disagree: fall back to record order
+        row_numbers = np.arange(2, table.num_rows + 2)
     keep = _non_blank_rows(columns, table.num_rows)
     if keep is not None:
         import pyarrow.compute as pc
@@ -173,6 +182,75 @@ def read_csv(path: Path) -> RawTable:
 
     details = {"format": "csv", "encoding": encoding, "delimiter": {",": "comma", ";": "semicolon", "\t": "tab"}[delimiter]}
     return RawTable(columns=columns, row_numbers=row_numbers, details=details)
+
+
+def _utf8_bytes(path: Path) -> tuple[bytes, str]:
+    """Read a text file and return its content as UTF-8 bytes, with the encoding found."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputDataError("io.unreadable", file=str(path), detail=exc.strerror or str(exc)) from None
+
+    encoding = detect_encoding(data)
+    if encoding == "utf-16":
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise InputDataError("io.binary_file", file=str(path)) from None
+    elif b"\x00" in data[:4096]:
+        raise InputDataError("io.binary_file", file=str(path))
+    elif encoding == "utf-8-sig":
+        data = data[3:]
+        _check_utf8(path, data)
+    elif encoding == "cp1252":
+        _check_utf8(path, data)
+        data = data.decode("cp1252", errors="replace").encode("utf-8")
+    if not data.strip():
+        raise InputDataError("io.empty_file", file=str(path))
+    return data, encoding
+
+
+def _check_utf8(path: Path, data: bytes) -> None:
+    """Reject a file that mixes UTF-8 with another encoding, naming the first bad line.
+
+    Decoding such a file as cp1252 would garble every Danish letter written in
+    UTF-8 (and so split teams), so it is an error rather than a guess.
+    """
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if _UTF8_MULTIBYTE.search(data):
+            line = len(_LINE_END.findall(data[: exc.start])) + 1
+            raise InputDataError("io.mixed_encoding", file=str(path), row=line) from None
+
+
+def _record_line_numbers(data: bytes, delimiter: str) -> np.ndarray:
+    """Return the line on which each non-empty record after the header starts."""
+    reader = csv.reader(stdio.StringIO(data.decode("utf-8"), newline=""), delimiter=delimiter)
+    next(reader, None)
+    numbers = []
+    previous_end = reader.line_num
+    for record in reader:
+        if record:
+            numbers.append(previous_end + 1)
+        previous_end = reader.line_num
+    return np.asarray(numbers, dtype=np.int64)
+
+
+def _malformed(path: Path, data: bytes, delimiter: str, expected: int, exc: Exception) -> InputDataError:
+    """Build the error for a CSV that does not parse, naming the first bad line."""
+    reader = csv.reader(stdio.StringIO(data.decode("utf-8"), newline=""), delimiter=delimiter)
+    previous_end = 0
+    try:
+        for record in reader:
+            if record and len(record) != expected:
+                return InputDataError(
+                    "io.malformed_csv_row", file=str(path), row=previous_end + 1, found=len(record), expected=expected
+                )
+            previous_end = reader.line_num
+    except csv.Error:
+        return InputDataError("io.malformed_csv_quote", file=str(path), row=previous_end + 1)
+    return InputDataError("io.malformed_csv", file=str(path), detail=str(exc).strip())
 
 
 def _non_blank_rows(columns: dict, n_rows: int) -> np.ndarray | None:

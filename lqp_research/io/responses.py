@@ -200,14 +200,19 @@ def _check_ratings(instrument: Instrument, ratings) -> tuple[str, ...]:
 
 def _canonical_names(path: Path, instrument: Instrument, names: list[str]) -> list[str]:
     """Give canonical columns their canonical spelling, case-insensitively."""
-    canonical = {name.casefold(): name for name in (*META_COLUMNS, *instrument.item_columns())}
-    renamed = [canonical.get(name.casefold(), name) for name in names]
+    canonical = {_header_key(name): name for name in (*META_COLUMNS, *instrument.item_columns())}
+    renamed = [canonical.get(_header_key(name), name) for name in names]
     seen: set[str] = set()
     for name in renamed:
         if name in seen:
             raise InputDataError("io.duplicate_column", file=str(path), column=name)
         seen.add(name)
     return renamed
+
+
+def _header_key(name: str) -> str:
+    """Fold case and the Danish letters of a header, so ``PS07_Ønske`` finds ``PS07_onske``."""
+    return name.casefold().replace("ø", "o").replace("æ", "ae").replace("å", "aa")
 
 
 def _check_columns(path, instrument, names, ratings, require_team, mapping) -> list[str]:
@@ -245,39 +250,56 @@ def _respondent_ids(path: Path, cells, row_numbers: np.ndarray) -> np.ndarray:
 def _decode_answers(path, instrument, cells, labels, answer_names, raw: RawTable, ids, mapping, max_errors) -> np.ndarray:
     codebook = AnswerCodebook.for_scale(instrument.scale, mapping.missing_values)
     answers = np.empty((raw.n_rows, len(answer_names)), dtype=np.float64)
-    problems: list[InputDataError] = []
-    total = 0
+    bad_rows: list[np.ndarray] = []
+    bad_columns: list[np.ndarray] = []
     for index, name in enumerate(answer_names):
         values = decode_column(cells[name], codebook, labels.get(name))
         bad = np.flatnonzero(values == INVALID)
         if bad.size:
-            total += bad.size
-            for row in bad[: max(0, max_errors - len(problems))]:
-                problems.append(
-                    InputDataError(
-                        "io.answer_invalid", file=path.name, row=int(raw.row_numbers[row]),
-                        respondent=ids[row], column=name, value=_cell_at(cells[name], int(row)),
-                        low=instrument.scale.min, high=instrument.scale.max,
-                    )
-                )
+            bad_rows.append(bad)
+            bad_columns.append(np.full(bad.size, index))
         answers[:, index] = values
-    if total:
-        problems.sort(key=lambda p: (p.params["row"], answer_names.index(p.params["column"])))
-        raise AnswerErrors(problems, total, str(path))
-    return answers
+    if not bad_rows:
+        return answers
+
+    # Report the first invalid cells in file order: by row, then by column.
+    rows = np.concatenate(bad_rows)
+    columns = np.concatenate(bad_columns)
+    order = np.lexsort((columns, rows))[:max_errors]
+    problems = [
+        InputDataError(
+            "io.answer_invalid", row=int(raw.row_numbers[rows[k]]), respondent=ids[rows[k]],
+            column=answer_names[columns[k]], value=_cell_at(cells[answer_names[columns[k]]], int(rows[k])),
+        )
+        for k in order
+    ]
+    raise AnswerErrors(problems, int(rows.size), str(path), low=instrument.scale.min, high=instrument.scale.max)
+
+
+def _labelled(cells, value_labels: dict | None):
+    """Replace coded values by their SPSS value labels (team 2 becomes its name)."""
+    if not value_labels:
+        return cells
+    values = np.asarray(cells, dtype=object).copy()
+    for index, value in enumerate(values):
+        if value in value_labels:
+            values[index] = value_labels[value]
+    return values
 
 
 def _cell_at(cells, row: int) -> str:
     value = cells[row]
     if hasattr(value, "as_py"):  # pyarrow scalar
         value = value.as_py()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     return str(value)
 
 
 def _assemble(path, cells, names, answer_names, instrument, ratings, answers, ids, raw: RawTable) -> pd.DataFrame:
     parts: dict[str, object] = {ID_COLUMN: ids}
     if TEAM_COLUMN in cells:
-        teams = text_of(cells[TEAM_COLUMN])
+        teams = text_of(_labelled(cells[TEAM_COLUMN], raw.value_labels.get(TEAM_COLUMN)))
         parts[TEAM_COLUMN] = pd.array(np.where(teams == "", None, teams), dtype="string")
     else:
         parts[TEAM_COLUMN] = pd.array([None] * raw.n_rows, dtype="string")
@@ -290,7 +312,7 @@ def _assemble(path, cells, names, answer_names, instrument, ratings, answers, id
     for name in names:
         if name in META_COLUMNS or name in answer_names or name in other_ratings:
             continue
-        values = text_of(cells[name])
+        values = text_of(_labelled(cells[name], raw.value_labels.get(name)))
         parts[name] = pd.array(np.where(values == "", None, values), dtype="string")
 
     meta = pd.DataFrame(parts)
