@@ -67,3 +67,16 @@ def test_invalid_mapping_file(tmp_path, content):
 def test_missing_mapping_file(tmp_path):
     with pytest.raises(InputDataError, match="findes ikke"):
         load_mapping(tmp_path / "nope.yaml")
+
+
+def test_mapping_header_typo_named(tmp_path, sample_raw):
+    data, mapping = renamed_export(sample_raw, tmp_path)
+    text = mapping.read_text(encoding="utf-8").replace("Afdeling", "Afdelingg")
+    mapping.write_text(text, encoding="utf-8")
+
+    with pytest.raises(InputDataError) as caught:
+        score(data, mapping=mapping)
+
+    message = caught.value.message("en")
+    assert "'Afdelingg'" in message
+    assert "mapping.yaml" in message

@@ -49,14 +49,19 @@ def load_mapping(path: str | Path | None) -> ColumnMapping:
         return ColumnMapping()
     path = Path(path)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252")  # saved by a Windows editor
+        document = yaml.safe_load(text)
     except FileNotFoundError:
         raise InputDataError("io.mapping_not_found", file=str(path)) from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except (OSError, yaml.YAMLError) as exc:
         raise InputDataError("io.mapping_invalid", file=str(path), problem=str(exc)) from None
 
     if not isinstance(document, dict) or not isinstance(document.get("columns"), dict):
-        raise InputDataError("io.mapping_invalid", file=str(path), problem="expected a 'columns:' mapping")
+        raise InputDataError("io.mapping_no_columns", file=str(path))
     columns = {str(k).strip(): str(v).strip() for k, v in document["columns"].items()}
     targets: dict[str, str] = {}
     for source, target in columns.items():

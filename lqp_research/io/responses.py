@@ -219,6 +219,12 @@ def _check_columns(path, instrument, names, ratings, require_team, mapping) -> l
     required = [ID_COLUMN] + ([TEAM_COLUMN] if require_team else [])
     for column in required:
         if column not in names:
+            unmatched = [source for source, target in mapping.columns.items() if target == column]
+            if unmatched:
+                raise InputDataError(
+                    "io.mapping_source_missing", file=str(path), mapping=mapping.source,
+                    headers=f"'{unmatched[0]}'", count=1,
+                )
             raise InputDataError(
                 "io.missing_id_column" if column == ID_COLUMN else "io.missing_team_column",
                 file=str(path), column=column, found=", ".join(names[:8]),
@@ -233,6 +239,12 @@ def _check_columns(path, instrument, names, ratings, require_team, mapping) -> l
     needed = [instrument.column(i, r) for i in instrument.item_ids for r in ratings]
     absent = [c for c in needed if c not in names]
     if absent:
+        unmatched = [source for source, target in mapping.columns.items() if target in absent]
+        if unmatched:
+            raise InputDataError(
+                "io.mapping_source_missing", file=str(path), mapping=mapping.source,
+                headers=", ".join(f"'{h}'" for h in unmatched[:5]), count=len(unmatched),
+            )
         raise InputDataError(
             "io.missing_columns", file=str(path), columns=", ".join(absent[:10]), count=len(absent)
         )
