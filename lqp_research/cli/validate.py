@@ -20,7 +20,7 @@ def add_parser(subparsers, lang: str) -> None:
     parser.add_argument("--out", metavar="DIR", required=True, type=Path, help=translate("validate.cli.out", lang))
     parser.add_argument("--rating", default="nu", help=translate("validate.cli.rating", lang))
     parser.add_argument("--estimator", choices=ESTIMATORS, default="ml", help=translate("validate.cli.estimator", lang))
-    parser.add_argument("--missing", choices=MISSING_METHODS, default="listwise", help=translate("validate.cli.missing", lang))
+    parser.add_argument("--missing", choices=MISSING_METHODS, default=None, help=translate("validate.cli.missing", lang))
     parser.add_argument("--group", metavar="COLUMN", help=translate("validate.cli.group", lang))
     parser.add_argument("--models", metavar="LIST", type=_model_list(lang), default=MODEL_NAMES,
                         help=translate("validate.cli.models", lang))

@@ -20,7 +20,7 @@ from ..psychometrics.confirmatory import FitResult, build_model, cfa, compare_mo
 from ..psychometrics.ordinal import OrdinalFitResult, cfa_ordinal
 
 ESTIMATORS = ("ml", "mlr", "wlsmv")
-MISSING_METHODS = ("listwise", "pairwise")
+MISSING_METHODS = ("listwise", "pairwise", "fiml")
 
 #: Columns of ``fit.csv``, in order.
 FIT_COLUMNS = (
@@ -40,6 +40,13 @@ _MEASURE_NAMES = {
         "chisq": "chisq.scaled", "df": "df.scaled", "pvalue": "pvalue.scaled", "cfi": "cfi.robust",
         "tli": "tli.robust", "rmsea": "rmsea.robust", "rmsea_ci_low": "rmsea.ci.lower.robust",
         "rmsea_ci_high": "rmsea.ci.upper.robust", "srmr": "srmr", "aic": "aic", "bic": "bic",
+    },
+    # MLR with FIML: the engine does not compute lavaan's missing-data corrections
+    # of the robust CFI, TLI and RMSEA, so the indices of the scaled statistic are shown.
+    "scaled": {
+        "chisq": "chisq.scaled", "df": "df.scaled", "pvalue": "pvalue.scaled", "cfi": "cfi.scaled",
+        "tli": "tli.scaled", "rmsea": "rmsea.scaled", "rmsea_ci_low": "rmsea.ci.lower.scaled",
+        "rmsea_ci_high": "rmsea.ci.upper.scaled", "srmr": "srmr", "aic": "aic", "bic": "bic",
     },
 }
 
@@ -114,9 +121,9 @@ def fit_model(
     model : {"M1", "M2", "M3", "M4", "M5"}
         See :func:`~lqp_research.psychometrics.confirmatory.build_model`.
     estimator : {"ml", "mlr", "wlsmv"}, default "ml"
-    missing : {"listwise", "pairwise"}, default "listwise"
+    missing : {"listwise", "pairwise", "fiml"}, default "listwise"
         Pairwise deletion exists only for WLSMV (lavaan's ``missing =
-        "pairwise"``); ML and MLR always delete listwise.
+        "pairwise"``), FIML only for ML and MLR (lavaan's ``missing = "ml"``).
 
     Returns
     -------
@@ -139,12 +146,15 @@ def fit_model(
     if estimator == "wlsmv":
         result = cfa_ordinal(items, spec, missing=missing)
         return _from_ordinal(model, result, len(items))
-    result = cfa(items, spec, estimator)
+    result = cfa(items, spec, estimator, missing=missing)
     return _from_ml(model, result)
 
 
 def _from_ml(model: str, result: FitResult) -> ModelFit:
-    names = _MEASURE_NAMES["ml" if result.estimator == "ml" else "robust"]
+    if result.estimator == "ml":
+        names = _MEASURE_NAMES["ml"]
+    else:
+        names = _MEASURE_NAMES["scaled" if result.missing == "fiml" else "robust"]
     measures = {column: _number(result.fit_measures.get(name)) for column, name in names.items()}
 
     parameters = result.parameters

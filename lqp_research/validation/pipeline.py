@@ -72,9 +72,10 @@ class ValidationSettings:
         The rating whose items are analysed.
     estimator : {"ml", "mlr", "wlsmv"}, default "ml"
         Estimator of the confirmatory models (lavaan's default is ML).
-    missing : {"listwise", "pairwise"}, default "listwise"
-        Missing answers in the confirmatory models. ML and MLR always delete
-        listwise; WLSMV can use pairwise deletion.
+    missing : {"listwise", "pairwise", "fiml"}, optional
+        Missing answers in the confirmatory models. By default FIML for ML and
+        MLR (lavaan's ``missing = "ml"``) and listwise deletion for WLSMV. ML and
+        MLR accept listwise and FIML, WLSMV listwise and pairwise deletion.
     group : str, optional
         Column (``team`` or a background column) for measurement invariance.
     models : tuple of str, default all of M1-M5
@@ -89,7 +90,7 @@ class ValidationSettings:
 
     rating: str = "nu"
     estimator: str = "ml"
-    missing: str = "listwise"
+    missing: str | None = None
     group: str | None = None
     models: tuple[str, ...] = MODEL_NAMES
     n_efa_factors: int | None = None
@@ -180,13 +181,24 @@ class ValidationResult:
         return pd.concat(frames, ignore_index=True)
 
 
+def cfa_missing_method(settings: ValidationSettings) -> str:
+    """Return the missing-data method the confirmatory models use with these settings.
+
+    ML and MLR use FIML unless listwise deletion is requested; WLSMV uses
+    pairwise deletion when requested and listwise deletion otherwise.
+    """
+    if settings.estimator == "wlsmv":
+        return "pairwise" if settings.missing == "pairwise" else "listwise"
+    return "listwise" if settings.missing == "listwise" else "fiml"
+
+
 def check_settings(settings: ValidationSettings, instrument: Instrument) -> None:
     """Raise :class:`InputDataError` for a setting the instrument or the engines do not have."""
     if settings.rating not in instrument.rating_codes:
         raise InputDataError("validate.unknown_rating", value=settings.rating, expected=", ".join(instrument.rating_codes))
     if settings.estimator not in ESTIMATORS:
         raise InputDataError("validate.unknown_estimator", value=settings.estimator, expected=", ".join(ESTIMATORS))
-    if settings.missing not in MISSING_METHODS:
+    if settings.missing is not None and settings.missing not in MISSING_METHODS:
         raise InputDataError("validate.unknown_missing", value=settings.missing, expected=", ".join(MISSING_METHODS))
     unknown = [m for m in settings.models if m not in MODEL_NAMES]
     if unknown:
@@ -381,7 +393,9 @@ def _fit_models(
 ) -> dict[str, ModelFit]:
     if settings.missing == "pairwise" and settings.estimator != "wlsmv":
         log.warn("cfa", "validate.note.pairwise_needs_wlsmv", estimator=settings.estimator.upper())
-    missing = settings.missing if settings.estimator == "wlsmv" else "listwise"
+    if settings.missing == "fiml" and settings.estimator == "wlsmv":
+        log.warn("cfa", "validate.note.fiml_needs_ml")
+    missing = cfa_missing_method(settings)
     if missing == "listwise" and sample["complete_cases"] <= items.shape[1]:
         # Every model would fail on the same singular covariance matrix; say it once.
         log.error(

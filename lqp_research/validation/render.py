@@ -27,7 +27,7 @@ from ..psychometrics import key_matrix
 from ..reporting.formatting import format_number
 from . import charts
 from .models import FIT_COLUMNS, LOADING_COLUMNS
-from .pipeline import SECTIONS, ValidationResult, instrument_name
+from .pipeline import SECTIONS, ValidationResult, cfa_missing_method, instrument_name
 from .tables import aligned_efa, correlation_matrix, loadings_wide, model_label, second_order_loadings
 
 logger = logging.getLogger(__name__)
@@ -179,8 +179,7 @@ def _key_numbers(result: ValidationResult, lang: str) -> list[tuple[str, str]]:
 
 
 def _cfa_missing(result: ValidationResult) -> str:
-    settings = result.settings
-    return settings.missing if settings.estimator == "wlsmv" else "listwise"
+    return cfa_missing_method(result.settings)
 
 
 def _sample_section(result: ValidationResult, lang: str) -> list[dict]:
@@ -364,6 +363,9 @@ def _cfa_section(result: ValidationResult, lang: str) -> list[dict]:
     t = lambda key, **p: translate(key, lang, **p)  # noqa: E731
     settings = result.settings
     blocks = [_text(t(f"validate.cfa.text_{settings.estimator}"))]
+    fiml = cfa_missing_method(settings) == "fiml"
+    if fiml:
+        blocks.append(_text(t("validate.cfa.text_fiml")))
     if not result.fits:
         return blocks
     blocks.append(_facts([(f"N {name}", _integer(fit.n_used, lang)) for name, fit in result.fits.items()]))
@@ -380,7 +382,8 @@ def _cfa_section(result: ValidationResult, lang: str) -> list[dict]:
             _cell(f"[{_number(m['rmsea_ci_low'], lang, 3)}; {_number(m['rmsea_ci_high'], lang, 3)}]"),
             _cell(_number(m["srmr"], lang, 3)), _cell(_number(m["aic"], lang, 1)), _cell(_number(m["bic"], lang, 1)),
         ])
-    blocks.append(_table(t("validate.cfa.fit_table"), headers, rows, t(f"validate.cfa.fit_note_{settings.estimator}"), wide=True))
+    note_key = f"validate.cfa.fit_note_{settings.estimator}" + ("_fiml" if fiml and settings.estimator == "mlr" else "")
+    blocks.append(_table(t("validate.cfa.fit_table"), headers, rows, t(note_key), wide=True))
 
     if result.comparisons is not None and len(result.comparisons):
         headers = [t("validate.column.restricted"), t("validate.column.general"), "Δχ²", "Δdf", "p", "ΔCFI", "ΔRMSEA"]

@@ -91,7 +91,7 @@ def test_too_few_respondents_for_models(tmp_path, mini, capsys):
     data = write_export(simulate_export(mini, n=14), tmp_path / "tiny.csv")
     out = tmp_path / "report"
 
-    status = validate(data, out, "--instrument", str(MINI_INSTRUMENT), "--lang", "en")
+    status = validate(data, out, "--instrument", str(MINI_INSTRUMENT), "--lang", "en", "--missing", "listwise")
 
     assert status == 0
     html = assert_outputs(out)
@@ -103,15 +103,23 @@ def test_too_few_respondents_for_models(tmp_path, mini, capsys):
     assert not pd.read_csv(out / "reliability.csv").empty
 
 
-def test_listwise_deletion_below_items_with_pairwise_fallback(tmp_path, mini):
-    data = write_export(simulate_export(mini, n=60, missing_share=0.15), tmp_path / "gaps.csv")
+def test_listwise_deletion_below_items_with_fallbacks(tmp_path, mini):
+    data = write_export(simulate_export(mini, n=120, missing_share=0.15), tmp_path / "gaps.csv")
 
-    validate(data, tmp_path / "ml", "--instrument", str(MINI_INSTRUMENT), "--lang", "en")
+    validate(data, tmp_path / "ml", "--instrument", str(MINI_INSTRUMENT), "--lang", "en", "--missing", "listwise")
+    validate(data, tmp_path / "fiml", "--instrument", str(MINI_INSTRUMENT), "--lang", "en")
     validate(data, tmp_path / "wlsmv", "--instrument", str(MINI_INSTRUMENT), "--lang", "en",
              "--estimator", "wlsmv", "--missing", "pairwise")
 
     listwise_html = (tmp_path / "ml" / "validation.html").read_text(encoding="utf-8")
     assert "CFA with listwise deletion needs more complete respondents than items" in listwise_html
+    assert pd.read_csv(tmp_path / "ml" / "fit.csv").empty
+    fiml_fit = pd.read_csv(tmp_path / "fiml" / "fit.csv")
+    assert len(fiml_fit) == 5
+    assert fiml_fit["chisq"].notna().all()
+    fiml_html = (tmp_path / "fiml" / "validation.html").read_text(encoding="utf-8")
+    assert "FIML (every answer)" in fiml_html
+    assert "needs more complete respondents" not in fiml_html
     pairwise_fit = pd.read_csv(tmp_path / "wlsmv" / "fit.csv")
     assert len(pairwise_fit) == 5
     pairwise_html = (tmp_path / "wlsmv" / "validation.html").read_text(encoding="utf-8")
@@ -191,10 +199,10 @@ def test_invariance_across_groups(tmp_path, mini_export):
     assert "Scalar" in html
 
 
-def test_demo_data_with_ml_reports_listwise_loss(tmp_path, capsys):
+def test_demo_data_with_listwise_reports_loss(tmp_path, capsys):
     out = tmp_path / "demo"
 
-    status = validate(DEMO, out)
+    status = validate(DEMO, out, "--missing", "listwise")
 
     assert status == 0
     html = assert_outputs(out)
@@ -202,6 +210,35 @@ def test_demo_data_with_ml_reports_listwise_loss(tmp_path, capsys):
     assert "Kun 62 af 297" in capsys.readouterr().err
     assert "Eksplorativ faktoranalyse" in html
     assert len(pd.read_csv(out / "items.csv")) == 90
+
+
+def test_demo_data_with_ml_uses_fiml(tmp_path):
+    out = tmp_path / "demo"
+
+    status = validate(DEMO, out, "--models", "M3", "--lang", "en")
+
+    assert status == 0
+    html = assert_outputs(out)
+    fit = pd.read_csv(out / "fit.csv")
+    assert fit["model"].tolist() == ["M3"]
+    assert fit["cfi"].between(0.0, 1.0).all()
+    assert "FIML (every answer)" in html
+    assert "Only 62 of 297" not in html
+    loadings = pd.read_csv(out / "loadings.csv")
+    assert len(loadings[loadings["model"] == "M3"]) == 90
+    assert loadings["se"].notna().all()
+
+
+def test_fiml_with_wlsmv_falls_back_to_listwise(tmp_path, mini, capsys):
+    data = write_export(simulate_export(mini, n=200, missing_share=0.01), tmp_path / "few_gaps.csv")
+    out = tmp_path / "report"
+
+    validate(data, out, "--instrument", str(MINI_INSTRUMENT), "--lang", "en", "--models", "M3",
+             "--estimator", "wlsmv", "--missing", "fiml")
+
+    html = assert_outputs(out)
+    assert "FIML exists only with ML and MLR" in html
+    assert "listwise deletion" in html
 
 
 def test_demo_data_with_wlsmv_pairwise(tmp_path):
