@@ -178,9 +178,9 @@ def preflight(job: ReportJob) -> None:
     settings = ScoringSettings(min_group_size=job.min_group_size)
     responses = read_responses(job.data, job.instrument, job.mapping)
     result = score(responses, settings=settings)
-    apply_disclosure_control(result.groups, settings.min_group_size)
+    disclosure = apply_disclosure_control(result.groups, settings.min_group_size)
     if job.team is not None:
-        check_team(result.groups, job.team, settings.min_group_size)
+        check_team(result.groups, job.team, settings.min_group_size, disclosure.secondary)
 
 
 def render_report(job: ReportJob) -> Path:

@@ -167,7 +167,7 @@ def build_report(
             "difference": tables.difference_matrix(groups, instrument, "nu"),
         }
     else:
-        check_team(result.groups, team, threshold)
+        check_team(result.groups, team, threshold, disclosure.secondary)
         show_reference = reference_allowed(result.groups, team, threshold)
         keep = (result.groups["level"] == TEAM) & (result.groups["group"] == team)
         if show_reference:

@@ -141,12 +141,19 @@ def _hidden_pool(organisation: pd.DataFrame, teams: pd.DataFrame, hidden: set[st
     return (total - shown.reindex(total.index, fill_value=0)).astype(int)
 
 
-def check_team(groups: pd.DataFrame, team: str, min_group_size: int) -> None:
-    """Raise ``ReportError`` unless ``team`` exists and reaches the anonymity threshold."""
+def check_team(groups: pd.DataFrame, team: str, min_group_size: int, secondary: tuple[str, ...] = ()) -> None:
+    """Raise ``ReportError`` unless ``team`` exists and may get its own report.
+
+    A team below the threshold may not. Neither may a team in ``secondary``
+    (hidden in the organisation report to protect a smaller team), because its
+    own report beside the organisation report would undo that protection.
+    """
     rows = groups[(groups["level"] == TEAM) & (groups["group"] == team)]
     if rows.empty:
         known = sorted(groups.loc[groups["level"] == TEAM, "group"].unique(), key=str.casefold)
         raise ReportError("report.unknown_team", team=team, teams=", ".join(known))
+    if team in secondary:
+        raise ReportError("report.team_hidden_secondary", team=team, threshold=min_group_size)
     if rows["suppressed"].any() or rows["n"].max() < min_group_size:
         raise ReportError("report.team_too_small", team=team, n=int(rows["n"].max()), threshold=min_group_size)
 

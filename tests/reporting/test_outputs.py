@@ -132,6 +132,13 @@ def test_team_report_compares_with_organisation(organisation_csv, tmp_path):
     assert SMALL_TEAM not in text
 
 
+def test_team_report_rejects_secondary_hidden_team(organisation_csv):
+    with pytest.raises(ReportError) as caught:
+        build_report(organisation_csv, "Nordby Kommune", team=SECONDARY_TEAM)
+
+    assert "would reveal the small team's result" in caught.value.message("en")
+
+
 def test_team_report_rejects_small_team(organisation_csv):
     with pytest.raises(ReportError) as caught:
         build_report(organisation_csv, "Nordby Kommune", team=SMALL_TEAM)

@@ -90,6 +90,14 @@ def test_small_team_report_rejected_with_reason():
     assert "fewer than the anonymity threshold of 5" in caught.value.message("en")
 
 
+def test_secondary_hidden_team_report_rejected():
+    groups = groups_frame({"A": 3, "B": 12, "C": 7, "D": 20})
+
+    with pytest.raises(ReportError) as caught:
+        check_team(groups, "C", 5, secondary=("C",))
+    assert "cannot get its own report" in caught.value.message("en")
+
+
 def test_unknown_team_lists_known_teams():
     with pytest.raises(ReportError) as caught:
         check_team(groups_frame({"A": 20, "B": 8}), "Z", 5)
