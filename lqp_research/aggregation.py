@@ -93,35 +93,39 @@ def _summarise(by_column: np.ndarray, codes: np.ndarray, n_groups: int, confiden
     """Return n, mean, sd, ci_low, ci_high as (groups x columns) arrays.
 
     ``by_column`` is columns x respondents; respondents with code -1 (no team)
-    count in no group. Respondents are sorted by group once, and every sum is a
-    ``reduceat`` over the sorted rows. The sd takes a second pass over
+    count in no group. Respondents are sorted by group once, and each column's
+    group sums are a ``reduceat`` over the sorted values. Columns are taken one
+    at a time so the temporaries stay small. The sd takes a second pass over
     deviations from the group mean, which stays accurate whatever the location.
     """
     order = np.argsort(codes, kind="stable")
     order = order[codes[order] >= 0]
-    sorted_codes = codes[order]
-    sizes = np.bincount(sorted_codes, minlength=n_groups)
+    in_file_order = len(order) == by_column.shape[1] and bool((np.diff(order) > 0).all())
+    sizes = np.bincount(codes[order], minlength=n_groups)
     present = np.flatnonzero(sizes)
-    starts = np.concatenate([[0], np.cumsum(sizes[present])[:-1]])
+    starts = np.concatenate([[0], np.cumsum(sizes[present])[:-1]]).astype(np.intp)
+    group_of_row = np.repeat(np.arange(len(present)), sizes[present])
 
-    values = by_column if len(order) == by_column.shape[1] and (order[1:] > order[:-1]).all() else by_column[:, order]
-    valid = ~np.isnan(values)
-    observed = np.where(valid, values, 0.0)
-    n_present = np.add.reduceat(valid, starts, axis=1, dtype=np.float64) if len(order) else np.zeros((values.shape[0], 0))
-    total = np.add.reduceat(observed, starts, axis=1) if len(order) else n_present
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_present = total / n_present
-        group_of_row = np.repeat(np.arange(len(present)), sizes[present])
-        deviations = np.where(valid, values - np.nan_to_num(mean_present)[:, group_of_row], 0.0)
-        squares = np.add.reduceat(deviations * deviations, starts, axis=1) if len(order) else n_present
+    n_columns = by_column.shape[0]
+    n = np.zeros((n_groups, n_columns))
+    mean = np.full((n_groups, n_columns), np.nan)
+    sd = np.full((n_groups, n_columns), np.nan)
+    if len(order):
+        for j in range(n_columns):
+            values = by_column[j] if in_file_order else by_column[j].take(order)
+            missing = np.isnan(values)
+            observed = np.where(missing, 0.0, values)
+            count = np.add.reduceat(~missing, starts, dtype=np.float64)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                group_mean = np.add.reduceat(observed, starts) / count
+                deviations = observed - np.nan_to_num(group_mean)[group_of_row]
+                deviations[missing] = 0.0
+                squares = np.add.reduceat(deviations * deviations, starts)
+                n[present, j] = count
+                mean[present, j] = np.where(count > 0, group_mean, np.nan)
+                sd[present, j] = np.where(count > 1, np.sqrt(squares / (count - 1)), np.nan)
 
-    n = np.zeros((n_groups, values.shape[0]))
-    mean = np.full_like(n, np.nan)
-    sd = np.full_like(n, np.nan)
-    n[present] = n_present.T
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean[present] = np.where(n_present > 0, mean_present, np.nan).T
-        sd[present] = np.where(n_present > 1, np.sqrt(squares / (n_present - 1)), np.nan).T
         t_quantile = stats.t.ppf(0.5 + confidence / 2, np.where(n > 1, n - 1, np.nan))
         half_width = t_quantile * sd / np.sqrt(n)
     return {"n": n, "mean": mean, "sd": sd, "ci_low": mean - half_width, "ci_high": mean + half_width}

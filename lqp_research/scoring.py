@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from .constants import DEFAULT_MIN_GROUP_SIZE, MIN_ALLOWED_GROUP_SIZE
 from .errors import InputDataError
@@ -148,7 +149,7 @@ def clean_responses(responses: Responses, settings: ScoringSettings | None = Non
     dropped_ids = data.loc[~keep, ID_COLUMN].astype(str).tolist()
 
     tallies = {rating: _tally(instrument, answer_matrix(data, instrument.item_columns(rating))) for rating in responses.ratings}
-    answered = sum(tally.answered.sum(axis=0) for tally in tallies.values())
+    answered = sum(tally.answered.sum(axis=0, dtype=np.float64) for tally in tallies.values())
     n_ratings = len(responses.answer_columns)
     enough = answered >= settings.min_answered_share * n_ratings - 1e-9
     excluded = keep & ~enough
@@ -213,8 +214,9 @@ def answer_matrix(data: pd.DataFrame, columns: list[str]) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Tally:
-    """Per factor and respondent (factors x respondents): answered items,
-    answered reverse-worded items, and the signed sum of answers."""
+    """Per factor and respondent (factors x respondents, float32, exact for these
+    small integers): answered items, answered reverse-worded items, and the
+    signed sum of answers."""
 
     answered: np.ndarray
     reverse_answered: np.ndarray
@@ -222,7 +224,8 @@ class _Tally:
 
 
 #: Respondents processed per block in :func:`_tally`; small enough that a
-#: block's intermediate arrays stay in the CPU cache.
+#: block's intermediate arrays are reused from the heap instead of being
+#: freshly mapped, which costs more than the arithmetic on a large table.
 TALLY_BLOCK = 16384
 
 
@@ -235,26 +238,34 @@ def _tally(instrument: Instrument, values: np.ndarray) -> _Tally:
     signed key gives the first two terms without reversing any answer. The work
     runs on the transpose (items x respondents), which is contiguous for a
     column-stored table, in blocks of respondents so that the answers are read
-    from memory once.
+    once and only the small per-factor results are stored.
     """
     key = scoring_matrix(instrument)
     reverse = np.array([item.reverse for item in instrument.items], dtype=np.float64)
-    signed_key = np.ascontiguousarray((key * (1.0 - 2.0 * reverse)[:, None]).T)
-    count_key = np.ascontiguousarray(np.hstack([key, key * reverse[:, None]]).T)
     n_factors = key.shape[1]
+    # Rows: answered per factor, reversed answered per factor, signed sum per factor.
+    combined_key = np.vstack([key.T, (key * reverse[:, None]).T]).astype(np.float32)
+    signed_key = (key * (1.0 - 2.0 * reverse)[:, None]).T.astype(np.float32)
 
     by_item = values.T
     n = by_item.shape[1]
-    counts = np.empty((2 * n_factors, n))
-    signed_sum = np.empty((n_factors, n))
-    for start in range(0, n, TALLY_BLOCK):
-        block = by_item[:, start:start + TALLY_BLOCK]
-        answered = ~np.isnan(block)
-        observed = np.where(answered, block, 0.0)
-        # A float operand keeps the product on BLAS; bool would take numpy's slow loop.
-        counts[:, start:start + TALLY_BLOCK] = count_key @ answered.astype(np.float64)
-        signed_sum[:, start:start + TALLY_BLOCK] = signed_key @ observed
-    return _Tally(answered=counts[:n_factors], reverse_answered=counts[n_factors:], signed_sum=signed_sum)
+    result = np.empty((3 * n_factors, n), dtype=np.float32)
+    # The products are small; threaded BLAS spends more on waking threads than on
+    # the arithmetic (5-10 times slower on 2 cores, benchmarks/bench_scoring.py).
+    with threadpool_limits(limits=1, user_api="blas"):
+        for start in range(0, n, TALLY_BLOCK):
+            block = by_item[:, start:start + TALLY_BLOCK]
+            missing = np.isnan(block)
+            observed = block.astype(np.float32)
+            np.copyto(observed, 0.0, where=missing)
+            answered = np.logical_not(missing, out=missing).astype(np.float32)
+            result[: 2 * n_factors, start:start + TALLY_BLOCK] = combined_key @ answered
+            result[2 * n_factors:, start:start + TALLY_BLOCK] = signed_key @ observed
+    return _Tally(
+        answered=result[:n_factors],
+        reverse_answered=result[n_factors: 2 * n_factors],
+        signed_sum=result[2 * n_factors:],
+    )
 
 
 def item_scores(
@@ -326,31 +337,39 @@ def respondent_scores(clean: CleanResponses, settings: ScoringSettings | None = 
     ratings = clean.source.ratings
     included = clean.included
     key = scoring_matrix(instrument)
-    needed = (settings.min_items_share * key.sum(axis=0) - 1e-9)[:, None]
+    needed = settings.min_items_share * key.sum(axis=0) - 1e-9
     reverse_constant = instrument.scale.min + instrument.scale.max
+    rows = slice(None) if included.all() else included
+    n_included = int(included.sum())
 
-    # Scores are built scales x respondents, so the frame below wraps them without a copy.
-    by_rating: dict[str, np.ndarray] = {}
+    # Scores are written row by row into one scales x respondents array, which
+    # the frame below wraps without a copy.
+    scales = instrument.scale_codes
+    measures = measures_of(ratings)
+    position = {(scale, measure): j * len(measures) + k for j, scale in enumerate(scales) for k, measure in enumerate(measures)}
+    stacked = np.empty((len(position), n_included))
     for rating in ratings:
         tally = clean._tallies.get(rating)
         if tally is None:
             tally = _tally(instrument, answer_matrix(clean.source.data, instrument.item_columns(rating)))
-        rows = slice(None) if included.all() else included
-        counts = tally.answered[:, rows]
-        sums = tally.signed_sum[:, rows] + reverse_constant * tally.reverse_answered[:, rows]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            factor_scores = np.where(counts >= needed, sums / counts, np.nan)
-        by_rating[rating] = _with_dimensions(instrument, factor_scores)
+        for j, factor in enumerate(instrument.factor_codes):
+            counts = tally.answered[j, rows].astype(np.float64)
+            sums = tally.signed_sum[j, rows] + reverse_constant * tally.reverse_answered[j, rows].astype(np.float64)
+            out = stacked[position[(factor, rating)]]
+            out.fill(np.nan)
+            np.divide(sums, counts, out=out, where=counts >= needed[j])
+        for dimension in instrument.dimensions:
+            # A plain sum propagates NaN, which is the rule: any missing factor -> missing.
+            out = stacked[position[(dimension.code, rating)]]
+            out.fill(0.0)
+            for factor in dimension.factors:
+                out += stacked[position[(factor, rating)]]
+            out /= len(dimension.factors)
     if len(ratings) == 2:
         first, last = ratings
-        by_rating[GAP] = by_rating[last] - by_rating[first]
+        for scale in scales:
+            np.subtract(stacked[position[(scale, last)]], stacked[position[(scale, first)]], out=stacked[position[(scale, GAP)]])
 
-    scales = instrument.scale_codes
-    measures = measures_of(ratings)
-    stacked = np.empty((len(scales) * len(measures), int(included.sum())))
-    for j, scale in enumerate(scales):
-        for k, measure in enumerate(measures):
-            stacked[j * len(measures) + k] = by_rating[measure][j]
     names = [f"{scale}_{measure}" for scale in scales for measure in measures]
     frame = pd.DataFrame(stacked.T, columns=names, copy=False)
 
@@ -363,19 +382,6 @@ def respondent_scores(clean: CleanResponses, settings: ScoringSettings | None = 
 def measures_of(ratings: tuple[str, ...]) -> tuple[str, ...]:
     """Return the measures scored for these ratings: each rating, then ``gap`` for two."""
     return tuple(ratings) + ((GAP,) if len(ratings) == 2 else ())
-
-
-def _with_dimensions(instrument: Instrument, factor_scores: np.ndarray) -> np.ndarray:
-    """Append dimension rows (mean of the factors, missing if any is missing)."""
-    if not instrument.dimensions:
-        return factor_scores
-    factor_index = {code: j for j, code in enumerate(instrument.factor_codes)}
-    dimension_scores = np.empty((len(instrument.dimensions), factor_scores.shape[1]))
-    for k, dimension in enumerate(instrument.dimensions):
-        members = [factor_index[code] for code in dimension.factors]
-        # np.mean propagates NaN, which is the rule: any missing factor -> missing.
-        dimension_scores[k] = factor_scores[members].mean(axis=0)
-    return np.vstack([factor_scores, dimension_scores])
 
 
 __all__ = [
