@@ -180,6 +180,8 @@ def _view(content: ReportContent) -> dict:
         "focus": focus,
         "method_rules": _method_rules(facts, lang, instrument),
         "reverse_sum": instrument.scale.min + instrument.scale.max,
+        "factor_count": len(instrument.factor_codes),
+        "dimension_count": len(instrument.dimension_codes),
         "privacy_text": translate("report.method.privacy", lang, threshold=facts["min_group_size"]),
         "instrument": f"{facts['instrument_name']}, {translate('report.method.version', lang)} {facts['instrument_version']}",
         "input_file": facts["input_file"],
