@@ -78,18 +78,45 @@ def _normalise(text: str) -> str:
     return " ".join(text.translate(_TYPOGRAPHIC).split()).casefold()
 
 
-def decode_column(cells: object, codebook: AnswerCodebook, value_labels: dict | None = None) -> np.ndarray:
-    """Decode one column of raw cells.
+def decode_column(cells: object, codebook: AnswerCodebook, value_labels: dict | None = None, out: np.ndarray | None = None) -> np.ndarray:
+    """Decode one column of raw cells, into ``out`` when given.
 
     Returns
     -------
     numpy.ndarray of float64
         Scale values, NaN for missing, ``INVALID`` (-1.0) for invalid cells.
     """
+    if _is_arrow_float(cells) and not value_labels:
+        return _decode_numbers(cells, codebook, out)
     codes, uniques = _factorize(cells)
     lookup = np.array([codebook.decode(value, value_labels) for value in uniques] + [np.nan])
     # pandas marks missing cells with code -1, which indexes the trailing NaN.
-    return lookup[codes]
+    return np.take(lookup, codes, out=out)
+
+
+def _is_arrow_float(cells: object) -> bool:
+    import pyarrow as pa
+
+    return isinstance(cells, (pa.Array, pa.ChunkedArray)) and pa.types.is_floating(cells.type)
+
+
+def _decode_numbers(cells, codebook: AnswerCodebook, out: np.ndarray | None) -> np.ndarray:
+    """Decode a column the CSV parser already read as numbers, without a per-cell lookup."""
+    chunks = cells.chunks if hasattr(cells, "chunks") else [cells]
+    values = np.empty(len(cells)) if out is None else out
+    position = 0
+    for chunk in chunks:
+        values[position: position + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
+        position += len(chunk)
+
+    scale = codebook.scale
+    off_scale = ~((values >= scale.min) & (values <= scale.max) & (values == np.round(values))) & ~np.isnan(values)
+    if off_scale.any():
+        for value in np.unique(values[off_scale]):
+            # Off-scale numbers may still be declared missing codes, e.g. 99.
+            decoded = codebook.decode(float(value))
+            values[values == value] = np.nan if np.isnan(decoded) else INVALID
+    return values
 
 
 def _factorize(cells: object) -> tuple[np.ndarray, list]:

@@ -132,7 +132,12 @@ def read_responses(
         mapping = load_mapping(mapping)
     ratings = _check_ratings(instrument, ratings)
 
-    raw = read_raw(path, sheet)
+    def numeric_headers(headers: list[str]) -> list[str]:
+        canonical = dict(zip(headers, _canonical_names(path, instrument, mapping.apply(headers))))
+        answer_columns = set(instrument.item_columns())
+        return [header for header, name in canonical.items() if name in answer_columns]
+
+    raw = read_raw(path, sheet, numeric_headers)
     names = _canonical_names(path, instrument, mapping.apply(list(raw.columns)))
     cells = dict(zip(names, raw.columns.values()))
     labels = {new: raw.value_labels.get(old, {}) for new, old in zip(names, raw.columns)}
@@ -141,7 +146,7 @@ def read_responses(
     if raw.n_rows == 0:
         raise InputDataError("io.no_rows", file=str(path))
 
-    respondent_ids = _respondent_ids(path, cells[ID_COLUMN], raw.row_numbers)
+    respondent_ids = _respondent_ids(path, cells[ID_COLUMN], raw)
     answers = _decode_answers(path, instrument, cells, labels, answer_names, raw, respondent_ids, mapping, max_errors)
     frame = _assemble(path, cells, names, answer_names, instrument, ratings, answers, respondent_ids, raw)
 
@@ -251,26 +256,27 @@ def _check_columns(path, instrument, names, ratings, require_team, mapping) -> l
     return needed
 
 
-def _respondent_ids(path: Path, cells, row_numbers: np.ndarray) -> np.ndarray:
+def _respondent_ids(path: Path, cells, raw: RawTable) -> np.ndarray:
     ids = text_of(cells)
     blank = np.flatnonzero(ids == "")
     if blank.size:
-        raise InputDataError("io.blank_respondent_id", file=str(path), row=int(row_numbers[blank[0]]), count=blank.size)
+        raise InputDataError("io.blank_respondent_id", file=str(path), row=int(raw.row_numbers[blank[0]]), count=blank.size)
     return ids
 
 
 def _decode_answers(path, instrument, cells, labels, answer_names, raw: RawTable, ids, mapping, max_errors) -> np.ndarray:
     codebook = AnswerCodebook.for_scale(instrument.scale, mapping.missing_values)
-    answers = np.empty((raw.n_rows, len(answer_names)), dtype=np.float64)
+    # Column-major, so each column is written contiguously and the frame built
+    # from it needs no copy.
+    answers = np.empty((raw.n_rows, len(answer_names)), dtype=np.float64, order="F")
     bad_rows: list[np.ndarray] = []
     bad_columns: list[np.ndarray] = []
     for index, name in enumerate(answer_names):
-        values = decode_column(cells[name], codebook, labels.get(name))
+        values = decode_column(cells[name], codebook, labels.get(name), out=answers[:, index])
         bad = np.flatnonzero(values == INVALID)
         if bad.size:
             bad_rows.append(bad)
             bad_columns.append(np.full(bad.size, index))
-        answers[:, index] = values
     if not bad_rows:
         return answers
 
@@ -316,7 +322,7 @@ def _assemble(path, cells, names, answer_names, instrument, ratings, answers, id
     else:
         parts[TEAM_COLUMN] = pd.array([None] * raw.n_rows, dtype="string")
     if TIME_COLUMN in cells:
-        parts[TIME_COLUMN] = _parse_times(path, cells[TIME_COLUMN], ids, raw.row_numbers)
+        parts[TIME_COLUMN] = _parse_times(path, cells[TIME_COLUMN], ids, raw)
     else:
         parts[TIME_COLUMN] = pd.Series(pd.NaT, index=range(raw.n_rows), dtype="datetime64[ns]").to_numpy()
 
@@ -329,11 +335,11 @@ def _assemble(path, cells, names, answer_names, instrument, ratings, answers, id
 
     meta = pd.DataFrame(parts)
     meta[ID_COLUMN] = meta[ID_COLUMN].astype("string")
-    answer_frame = pd.DataFrame(answers, columns=answer_names)
+    answer_frame = pd.DataFrame(answers, columns=answer_names, copy=False)
     return pd.concat([meta, answer_frame], axis=1)
 
 
-def _parse_times(path: Path, cells, ids: np.ndarray, row_numbers: np.ndarray) -> np.ndarray:
+def _parse_times(path: Path, cells, ids: np.ndarray, raw: RawTable) -> np.ndarray:
     """Parse ISO 8601 or Danish ``dd-mm-yyyy HH:MM`` timestamps; blank is NaT."""
     text = pd.Series(text_of(cells), dtype=object)
     present = text != ""
@@ -347,7 +353,7 @@ def _parse_times(path: Path, cells, ids: np.ndarray, row_numbers: np.ndarray) ->
     if failed.size:
         row = failed[0]
         raise InputDataError(
-            "io.invalid_timestamp", file=path.name, row=int(row_numbers[row]), respondent=ids[row],
+            "io.invalid_timestamp", file=path.name, row=int(raw.row_numbers[row]), respondent=ids[row],
             column=TIME_COLUMN, value=text.iloc[row], count=failed.size,
         )
     return parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
