@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -146,6 +147,7 @@ def main() -> None:
         return
 
     rows = []
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as folder:
         for n in args.sizes:
             csv_path = Path(folder) / f"org_{n}.csv"
@@ -172,10 +174,12 @@ def main() -> None:
     if not args.no_record:
         body = (
             "### Scoring (`benchmarks/bench_scoring.py`)\n\n"
-            f"{machine_description()}\n\n{table}\n\n"
+            f"{machine_description()} Load average (1 min) {load_before:.1f} at the start and "
+            f"{os.getloadavg()[0]:.1f} at the end of the run.\n\n{table}\n\n"
             "Times cover cleaning (duplicates, exclusion), respondent scores and group scores, 180 ratings per "
             "respondent. Peak memory is the subprocess's maximum RSS, including Python, the libraries and the input "
-            "table. Targets: 1,000,000 respondents in under 3 s and 4 GB in memory, and under 20 s from CSV.\n"
+            "table; for the in-memory columns it also includes simulating the table in the same process, so it is an "
+            "upper bound. Targets: 1,000,000 respondents in under 3 s and 4 GB in memory, and under 20 s from CSV.\n"
         )
         update_results_section("bench_scoring", body)
 
