@@ -323,7 +323,11 @@ def render_many(
             for index, job in enumerate(jobs):
                 record(index, _render_outcome(job, lang))
         else:
-            context = multiprocessing.get_context("spawn")
+            # A fork server that has imported the runner and papermill once starts
+            # each worker without re-importing them (several CPU-seconds per worker
+            # with "spawn"), and it holds no threads, so forking it is safe.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__, "papermill"])
             with concurrent.futures.ProcessPoolExecutor(
                 max_workers=workers, mp_context=context, initializer=_init_worker
             ) as pool:
