@@ -30,7 +30,9 @@ FIT_COLUMNS = (
 
 # lavaan fitMeasures() names behind each fit.csv column. MLR and WLSMV report the
 # scaled test statistic and the robust CFI, TLI and RMSEA, as lavaan 0.6-14
-# prints them in the "Robust" column of summary(fit, fit.measures = TRUE).
+# prints them in the "Robust" column of summary(fit, fit.measures = TRUE). Where
+# the robust indices are NaN (lavaan reports NA for them, e.g. under pairwise
+# deletion), the indices of the scaled statistic are used instead.
 _MEASURE_NAMES = {
     "ml": {
         "chisq": "chisq", "df": "df", "pvalue": "pvalue", "cfi": "cfi", "tli": "tli", "rmsea": "rmsea",
@@ -41,14 +43,18 @@ _MEASURE_NAMES = {
         "tli": "tli.robust", "rmsea": "rmsea.robust", "rmsea_ci_low": "rmsea.ci.lower.robust",
         "rmsea_ci_high": "rmsea.ci.upper.robust", "srmr": "srmr", "aic": "aic", "bic": "bic",
     },
-    # MLR with FIML: the engine does not compute lavaan's missing-data corrections
-    # of the robust CFI, TLI and RMSEA, so the indices of the scaled statistic are shown.
     "scaled": {
         "chisq": "chisq.scaled", "df": "df.scaled", "pvalue": "pvalue.scaled", "cfi": "cfi.scaled",
         "tli": "tli.scaled", "rmsea": "rmsea.scaled", "rmsea_ci_low": "rmsea.ci.lower.scaled",
         "rmsea_ci_high": "rmsea.ci.upper.scaled", "srmr": "srmr", "aic": "aic", "bic": "bic",
     },
 }
+
+#: fit.csv columns whose value is either the robust or the scaled variant.
+INDEX_COLUMNS = ("cfi", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high")
+
+#: Variants of CFI, TLI and RMSEA a fit can report (``ModelFit.index_variant``).
+INDEX_VARIANTS = ("standard", "robust", "scaled", "none")
 
 #: Pairs (more restricted, less restricted) of nested models for chi-square difference tests.
 #: M1 is M2 with dimension correlations of 1, M2 is M4 with first-order
@@ -90,6 +96,10 @@ class ModelFit:
         Columns ``CORRELATION_COLUMNS``, one row per pair of factors.
     result : FitResult or OrdinalFitResult
         The engine's own result, for anything not copied here.
+    index_variant : {"standard", "robust", "scaled", "none"}
+        Which CFI, TLI and RMSEA ``measures`` holds: the standard ones (ML), the
+        robust ones, the scaled ones because the robust ones are NaN, or none
+        because both are NaN.
     """
 
     model: str
@@ -101,6 +111,7 @@ class ModelFit:
     loadings: pd.DataFrame
     factor_correlations: pd.DataFrame
     result: FitResult | OrdinalFitResult
+    index_variant: str = "standard"
 
     def fit_row(self) -> dict:
         """Return the ``fit.csv`` row of this fit."""
@@ -150,12 +161,49 @@ def fit_model(
     return _from_ml(model, result)
 
 
-def _from_ml(model: str, result: FitResult) -> ModelFit:
-    if result.estimator == "ml":
+def select_measures(fit_measures: dict, estimator: str, robust_available: bool = True) -> tuple[dict, str]:
+    """Pick the ``fit.csv`` measures from lavaan-named fit measures.
+
+    Parameters
+    ----------
+    fit_measures : dict
+        lavaan ``fitMeasures()`` names to values.
+    estimator : {"ml", "mlr", "wlsmv"}
+    robust_available : bool, default True
+        False where the engine's robust indices do not match lavaan's and must
+        not be shown (MLR with FIML).
+
+    Returns
+    -------
+    tuple of (dict, str)
+        The measures keyed by ``FIT_COLUMNS[2:]`` and the variant of CFI, TLI
+        and RMSEA (see ``INDEX_VARIANTS``). MLR and WLSMV use the robust
+        indices when CFI, TLI and RMSEA all exist as robust values, the scaled
+        ones otherwise, and report ``"none"`` when neither set is complete.
+    """
+    if estimator == "ml":
         names = _MEASURE_NAMES["ml"]
-    else:
-        names = _MEASURE_NAMES["scaled" if result.missing == "fiml" else "robust"]
-    measures = {column: _number(result.fit_measures.get(name)) for column, name in names.items()}
+        return {column: _number(fit_measures.get(name)) for column, name in names.items()}, "standard"
+
+    def pick(variant: str) -> dict:
+        return {column: _number(fit_measures.get(name)) for column, name in _MEASURE_NAMES[variant].items()}
+
+    def complete(measures: dict) -> bool:
+        return all(np.isfinite(measures[column]) for column in ("cfi", "tli", "rmsea"))
+
+    robust = pick("robust")
+    if robust_available and complete(robust):
+        return robust, "robust"
+    scaled = pick("scaled")
+    if complete(scaled):
+        return scaled, "scaled"
+    return scaled, "none"
+
+
+def _from_ml(model: str, result: FitResult) -> ModelFit:
+    # The engine does not compute lavaan's missing-data corrections of the robust
+    # CFI, TLI and RMSEA, so MLR with FIML shows the scaled indices.
+    measures, variant = select_measures(result.fit_measures, result.estimator, robust_available=result.missing != "fiml")
 
     parameters = result.parameters
     rows = parameters[(parameters["op"] == "=~") & (parameters["group"] == 1)]
@@ -183,12 +231,12 @@ def _from_ml(model: str, result: FitResult) -> ModelFit:
         loadings=loadings,
         factor_correlations=pd.DataFrame(pairs, columns=list(CORRELATION_COLUMNS)),
         result=result,
+        index_variant=variant,
     )
 
 
 def _from_ordinal(model: str, result: OrdinalFitResult, n_rows: int) -> ModelFit:
-    names = _MEASURE_NAMES["robust"]
-    measures = {column: _number(result.fit_measures.get(name)) for column, name in names.items()}
+    measures, variant = select_measures(result.fit_measures, "wlsmv")
 
     standardized = result.standardized
     rows = standardized[standardized["op"] == "=~"]
@@ -211,6 +259,7 @@ def _from_ordinal(model: str, result: OrdinalFitResult, n_rows: int) -> ModelFit
         loadings=loadings,
         factor_correlations=correlations.loc[:, list(CORRELATION_COLUMNS)].reset_index(drop=True),
         result=result,
+        index_variant=variant,
     )
 
 

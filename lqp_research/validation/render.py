@@ -359,6 +359,21 @@ def _efa_section(result: ValidationResult, lang: str) -> list[dict]:
     return blocks
 
 
+def index_variant_notes(fits: dict, lang: str) -> list[str]:
+    """Return one sentence per variant of CFI, TLI and RMSEA among ``fits`` (none for ML)."""
+    notes = []
+    for variant in ("robust", "scaled"):
+        names = [name for name, fit in fits.items() if fit.index_variant == variant]
+        if names:
+            notes.append(translate(f"validate.cfa.index_{variant}", lang, models=", ".join(names)))
+    for name, fit in fits.items():
+        if fit.index_variant == "none":
+            reason = "df" if fit.measures["df"] == 0 else "baseline"
+            notes.append(translate("validate.cfa.index_none", lang, models=name,
+                                   reason=translate(f"validate.cfa.index_none_{reason}", lang)))
+    return notes
+
+
 def _cfa_section(result: ValidationResult, lang: str) -> list[dict]:
     t = lambda key, **p: translate(key, lang, **p)  # noqa: E731
     settings = result.settings
@@ -383,7 +398,8 @@ def _cfa_section(result: ValidationResult, lang: str) -> list[dict]:
             _cell(_number(m["srmr"], lang, 3)), _cell(_number(m["aic"], lang, 1)), _cell(_number(m["bic"], lang, 1)),
         ])
     note_key = f"validate.cfa.fit_note_{settings.estimator}" + ("_fiml" if fiml and settings.estimator == "mlr" else "")
-    blocks.append(_table(t("validate.cfa.fit_table"), headers, rows, t(note_key), wide=True))
+    note = " ".join([t(note_key), *index_variant_notes(result.fits, lang)])
+    blocks.append(_table(t("validate.cfa.fit_table"), headers, rows, note, wide=True))
 
     if result.comparisons is not None and len(result.comparisons):
         headers = [t("validate.column.restricted"), t("validate.column.general"), "Δχ²", "Δdf", "p", "ΔCFI", "ΔRMSEA"]

@@ -10,7 +10,7 @@ import pytest
 
 from lqp_research.psychometrics.confirmatory import cfa
 from lqp_research.validation import export_table
-from lqp_research.validation.models import standardized_loading_se
+from lqp_research.validation.models import select_measures, standardized_loading_se
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 HOLZINGER = REPOSITORY / "tests" / "data" / "public" / "HolzingerSwineford1939.csv"
@@ -51,3 +51,49 @@ def test_export_table_writes_each_format(tmp_path):
 def test_export_table_rejects_unknown_format(tmp_path):
     with pytest.raises(ValueError, match="docx"):
         export_table(pd.DataFrame({"a": [1]}), tmp_path / "t", formats=("docx",))
+
+
+ROBUST_AND_SCALED = {
+    "chisq.scaled": 120.0, "df.scaled": 98.0, "pvalue.scaled": 0.06, "srmr": 0.05,
+    "cfi.robust": 0.96, "tli.robust": 0.95, "rmsea.robust": 0.04,
+    "rmsea.ci.lower.robust": 0.01, "rmsea.ci.upper.robust": 0.06,
+    "cfi.scaled": 0.93, "tli.scaled": 0.92, "rmsea.scaled": 0.05,
+    "rmsea.ci.lower.scaled": 0.02, "rmsea.ci.upper.scaled": 0.07,
+}
+
+
+def test_select_measures_prefers_robust():
+    measures, variant = select_measures(ROBUST_AND_SCALED, "wlsmv")
+
+    assert variant == "robust"
+    assert measures["cfi"] == 0.96
+    assert measures["rmsea_ci_high"] == 0.06
+
+
+def test_select_measures_falls_back_to_scaled():
+    nan_robust = {**ROBUST_AND_SCALED, "cfi.robust": np.nan, "tli.robust": np.nan, "rmsea.robust": np.nan}
+
+    for estimator in ("wlsmv", "mlr"):
+        measures, variant = select_measures(nan_robust, estimator)
+        assert variant == "scaled"
+        assert measures["cfi"] == 0.93
+        assert measures["tli"] == 0.92
+        assert measures["rmsea"] == 0.05
+        assert measures["rmsea_ci_low"] == 0.02
+
+
+def test_select_measures_fiml_skips_robust():
+    measures, variant = select_measures(ROBUST_AND_SCALED, "mlr", robust_available=False)
+
+    assert variant == "scaled"
+    assert measures["cfi"] == 0.93
+
+
+def test_select_measures_reports_none():
+    neither = {key: np.nan if key.startswith(("cfi", "tli", "rmsea")) else value for key, value in ROBUST_AND_SCALED.items()}
+
+    measures, variant = select_measures(neither, "wlsmv")
+
+    assert variant == "none"
+    assert np.isnan(measures["cfi"])
+    assert measures["chisq"] == 120.0

@@ -267,3 +267,21 @@ def test_sample_export_each_estimator(tmp_path, estimator, models):
     fit = pd.read_csv(out / "fit.csv")
     assert fit["model"].tolist() == models.split(",")
     assert "101" in html  # respondents without a missing answer, used by every listwise fit
+
+
+def test_fit_table_names_index_variant(tmp_path, mini):
+    data = write_export(simulate_export(mini, n=150, missing_share=0.05), tmp_path / "gaps.csv")
+
+    validate(data, tmp_path / "fiml", "--instrument", str(MINI_INSTRUMENT), "--lang", "en", "--estimator", "mlr",
+             "--models", "M1,M3")
+    validate(data, tmp_path / "wlsmv", "--instrument", str(MINI_INSTRUMENT), "--lang", "en", "--estimator", "wlsmv",
+             "--models", "M1,M3")
+
+    fiml_html = (tmp_path / "fiml" / "validation.html").read_text(encoding="utf-8")
+    assert "CFI, TLI and RMSEA of M1, M3: scaled (robust not available)." in fiml_html
+    fiml_fit = pd.read_csv(tmp_path / "fiml" / "fit.csv")
+    assert list(fiml_fit.columns) == list(FIT_COLUMNS)
+    assert fiml_fit["cfi"].notna().all()
+    wlsmv_html = (tmp_path / "wlsmv" / "validation.html").read_text(encoding="utf-8")
+    assert "CFI, TLI and RMSEA of M1, M3: robust." in wlsmv_html
+    assert pd.read_csv(tmp_path / "wlsmv" / "fit.csv")["rmsea"].notna().all()
