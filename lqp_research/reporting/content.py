@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ReportError
@@ -27,7 +28,16 @@ from ..pipeline import ScoreResult, score
 from ..scoring import ScoringSettings, item_scores
 from . import charts, tables
 from .focus_areas import Recommendation, recommendation, select_focus_areas
-from .privacy import ALL, ORGANISATION, TEAM, Disclosure, apply_disclosure_control, check_team, reference_allowed
+from .privacy import (
+    ALL,
+    ORGANISATION,
+    TEAM,
+    Disclosure,
+    apply_disclosure_control,
+    check_team,
+    item_counts,
+    reference_allowed,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -151,9 +161,11 @@ def build_report(
         result = score(data, instrument=instrument, mapping=mapping, settings=settings)
     instrument = result.instrument
     threshold = result.settings.min_group_size
-    disclosure = apply_disclosure_control(result.groups, threshold)
     item_frames = {rating: item_scores(result.clean, rating) for rating in ("nu", "onske")}
-    org_items = tables.item_means(item_frames)
+    teams_of = result.respondents.set_index(result.respondents["respondent_id"].astype(str))["team"]
+    answers_per_item = item_counts(item_frames, teams_of)
+    disclosure = apply_disclosure_control(result.groups, threshold, answers_per_item)
+    org_items = _hide_small_items(tables.item_means(item_frames), threshold)
 
     if team is None:
         groups = disclosure.groups
@@ -168,7 +180,7 @@ def build_report(
         }
     else:
         check_team(result.groups, team, threshold, disclosure.secondary)
-        show_reference = reference_allowed(result.groups, team, threshold)
+        show_reference = reference_allowed(result.groups, team, threshold, answers_per_item)
         keep = (result.groups["level"] == TEAM) & (result.groups["group"] == team)
         if show_reference:
             keep |= result.groups["level"] == ORGANISATION
@@ -176,7 +188,7 @@ def build_report(
         table = tables.scale_table(groups, instrument, TEAM, team)
         reference = tables.scale_table(groups, instrument) if show_reference else None
         members = result.respondents.loc[result.respondents["team"] == team, "respondent_id"].astype(str)
-        items = tables.item_means(item_frames, pd.Index(members))
+        items = _hide_small_items(tables.item_means(item_frames, pd.Index(members)), threshold)
         if show_reference:
             items = items.join(org_items[["nu", "onske", "gap"]].add_prefix("organisation_"))
         overview = tables.team_overview(groups, instrument)
@@ -222,6 +234,15 @@ def _focus_areas(table: pd.DataFrame, instrument: Instrument, lang: str) -> tupl
         )
         for row in chosen.itertuples(index=False)
     )
+
+
+def _hide_small_items(items: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Blank the means of items that fewer than ``threshold`` respondents answered."""
+    hidden = items["n"] < threshold
+    if hidden.any():
+        items = items.copy()
+        items.loc[hidden, ["nu", "onske", "gap"]] = np.nan
+    return items
 
 
 def _facts(

@@ -55,7 +55,43 @@ class Disclosure:
         return self.primary + self.secondary
 
 
-def apply_disclosure_control(groups: pd.DataFrame, min_group_size: int) -> Disclosure:
+def item_counts(item_scores: dict[str, pd.DataFrame], teams: pd.Series) -> pd.DataFrame:
+    """Count answers per item for the organisation and each team.
+
+    Parameters
+    ----------
+    item_scores : dict of str to DataFrame
+        ``{"nu": ..., "onske": ...}``, indexed by respondent id, one column per item.
+    teams : Series
+        Team of each respondent id (missing for respondents without a team).
+
+    Returns
+    -------
+    DataFrame
+        Long table ``level, group, scale, measure, n`` with the item id as
+        ``scale`` and ``nu``, ``onske`` or ``gap`` (both answered) as ``measure``,
+        in the layout the pool checks of :func:`apply_disclosure_control` read.
+    """
+    now, desired = item_scores["nu"], item_scores["onske"]
+    answered = {"nu": now.notna(), "onske": desired.notna()}
+    answered["gap"] = answered["nu"] & answered["onske"].reindex_like(answered["nu"]).fillna(False)
+    team_of = teams.reindex(now.index)
+    frames = []
+    for measure, flags in answered.items():
+        organisation = flags.sum().rename("n").reset_index().rename(columns={"index": "scale"})
+        organisation = organisation.assign(level=ORGANISATION, group=ALL, measure=measure)
+        by_team = flags.groupby(team_of.to_numpy(), dropna=True).sum()
+        by_team = by_team.stack().rename("n").reset_index().rename(columns={"level_0": "group", "level_1": "scale"})
+        by_team = by_team.assign(level=TEAM, measure=measure)
+        frames += [organisation, by_team]
+    counts = pd.concat(frames, ignore_index=True)
+    counts["n"] = counts["n"].astype(int)
+    return counts[["level", "group", "scale", "measure", "n"]]
+
+
+def apply_disclosure_control(
+    groups: pd.DataFrame, min_group_size: int, item_counts: pd.DataFrame | None = None
+) -> Disclosure:
     """Hide further teams until no subtraction can reveal a group below the threshold.
 
     Parameters
@@ -66,6 +102,10 @@ def apply_disclosure_control(groups: pd.DataFrame, min_group_size: int) -> Discl
         and one row per team for every scale and measure.
     min_group_size : int
         The anonymity threshold: the smallest group whose scores may be shown.
+    item_counts : DataFrame, optional
+        Answers per item from :func:`item_counts`. Item means can be subtracted
+        like scale means, and a hidden respondent who skipped an item makes its
+        pool smaller than the scale's, so the pools are checked per item too.
 
     Returns
     -------
@@ -107,10 +147,11 @@ def apply_disclosure_control(groups: pd.DataFrame, min_group_size: int) -> Discl
 
     team_sizes = teams.groupby("group")["n"].max().sort_index()
     primary = tuple(teams.loc[teams["suppressed"].astype(bool), "group"].drop_duplicates().sort_values())
+    counted_organisation, counted_teams = _with_items(organisation, teams, item_counts)
     hidden = set(primary)
     secondary: list[str] = []
     while True:
-        pool = _hidden_pool(organisation, teams, hidden)
+        pool = _hidden_pool(counted_organisation, counted_teams, hidden)
         if not ((pool > 0) & (pool < min_group_size)).any():
             break
         candidates = team_sizes.drop(index=list(hidden))
@@ -125,12 +166,25 @@ def apply_disclosure_control(groups: pd.DataFrame, min_group_size: int) -> Discl
     result.loc[mask, list(_VALUE_COLUMNS)] = np.nan
     result.loc[mask, "suppressed"] = True
     result["suppressed"] = result["suppressed"].astype(bool)
-    final_pool = _hidden_pool(organisation, teams, hidden)
+    final_pool = _hidden_pool(counted_organisation, counted_teams, hidden)
     return Disclosure(
         groups=result,
         primary=primary,
         secondary=tuple(secondary),
         hidden_pool=int(final_pool.max()) if len(final_pool) else 0,
+    )
+
+
+def _with_items(organisation: pd.DataFrame, teams: pd.DataFrame, item_counts: pd.DataFrame | None):
+    """Append item counts to the scale counts that the pool checks read."""
+    if item_counts is None:
+        return organisation, teams
+    columns = ["level", "group", "scale", "measure", "n"]
+    items_org = item_counts[item_counts["level"] == ORGANISATION][columns]
+    items_team = item_counts[item_counts["level"] == TEAM][columns]
+    return (
+        pd.concat([organisation[columns], items_org], ignore_index=True),
+        pd.concat([teams[columns], items_team], ignore_index=True),
     )
 
 
@@ -158,18 +212,23 @@ def check_team(groups: pd.DataFrame, team: str, min_group_size: int, secondary: 
         raise ReportError("report.team_too_small", team=team, n=int(rows["n"].max()), threshold=min_group_size)
 
 
-def reference_allowed(groups: pd.DataFrame, team: str, min_group_size: int) -> bool:
+def reference_allowed(
+    groups: pd.DataFrame, team: str, min_group_size: int, item_counts: pd.DataFrame | None = None
+) -> bool:
     """Return whether a team report may show its organisation beside the team.
 
     The organisation minus the team is the rest of the organisation; showing
     both lets a reader compute the rest's mean, so the organisation is shown
     only when the rest is empty or has at least ``min_group_size`` respondents
-    on every scale and measure.
+    on every scale and measure, and on every item when ``item_counts`` is given.
     """
-    organisation = groups[groups["level"] == ORGANISATION].set_index(["scale", "measure"])["n"]
-    own = groups[(groups["level"] == TEAM) & (groups["group"] == team)].set_index(["scale", "measure"])["n"]
+    counted_organisation, counted_teams = _with_items(
+        groups[groups["level"] == ORGANISATION], groups[groups["level"] == TEAM], item_counts
+    )
+    organisation = counted_organisation.set_index(["scale", "measure"])["n"]
+    own = counted_teams[counted_teams["group"] == team].set_index(["scale", "measure"])["n"]
     rest = organisation - own.reindex(organisation.index, fill_value=0)
     return not ((rest > 0) & (rest < min_group_size)).any()
 
 
-__all__ = ["Disclosure", "apply_disclosure_control", "check_team", "reference_allowed"]
+__all__ = ["Disclosure", "apply_disclosure_control", "check_team", "item_counts", "reference_allowed"]
