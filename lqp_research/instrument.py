@@ -16,6 +16,9 @@ from pathlib import Path
 
 import yaml
 
+# libyaml's C parser when installed; the pure-Python one otherwise (same result, slower).
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 from .errors import InstrumentError
 
 DEFAULT_INSTRUMENT = "lqp"
@@ -212,7 +215,7 @@ def load_instrument(path: str | Path | None = None) -> Instrument:
     """
     source, text = _read_instrument_text(path)
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         raise InstrumentError("instrument.invalid_yaml", file=source, detail=str(exc)) from None
     if not isinstance(document, dict):

@@ -16,6 +16,9 @@ from importlib import resources
 
 import yaml
 
+# libyaml's C parser when installed; the pure-Python one otherwise (same result, slower).
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 LANGUAGES = ("da", "en")
 DEFAULT_LANGUAGE = "da"
 
@@ -50,7 +53,7 @@ def catalogue() -> dict[str, dict[str, str]]:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".yaml"):
             continue
-        messages = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
+        messages = yaml.load(entry.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
         for key, texts in messages.items():
             if key in merged:
                 raise RuntimeError(f"Message key {key!r} is defined twice ({entry.name}).")
