@@ -10,8 +10,8 @@ from __future__ import annotations
 from .i18n import translate
 
 
-class LqpError(Exception):
-    """Base class for errors shown to users, rendered from the message catalogue.
+class CatalogueMessage:
+    """Mixin for exceptions and warnings whose text comes from the message catalogue.
 
     Parameters
     ----------
@@ -32,6 +32,10 @@ class LqpError(Exception):
 
     def __str__(self) -> str:
         return self.message()
+
+
+class LqpError(CatalogueMessage, Exception):
+    """Base class for errors shown to users, rendered from the message catalogue."""
 
 
 class InstrumentError(LqpError, ValueError):
@@ -80,6 +84,7 @@ class LqpWarning(UserWarning):
 
 __all__ = [
     "AnswerErrors",
+    "CatalogueMessage",
     "InputDataError",
     "InstrumentError",
     "LqpError",

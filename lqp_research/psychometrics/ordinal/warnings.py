@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
+from ...errors import CatalogueMessage
 from ..confirmatory.diagnostics import CfaWarning
-from ...i18n import translate
 
 
-class OrdinalEstimationWarning(CfaWarning):
+class OrdinalEstimationWarning(CatalogueMessage, CfaWarning):
     """A problem in the ordinal statistics or the WLSMV fit (non-convergence, bounds).
 
-    Parameters
-    ----------
-    key : str
-        Catalogue key of the message.
-    **params
-        Values for the message's placeholders.
+    Built from a catalogue key and its placeholder values, as
+    :class:`lqp_research.errors.CatalogueMessage` describes.
     """
-
-    def __init__(self, key: str, /, **params: object) -> None:
-        self.key = key
-        self.params = params
-        super().__init__(key)
-
-    def message(self, lang: str | None = None) -> str:
-        """Return the message in ``lang`` (default: the current language)."""
-        return translate(self.key, lang, **self.params)
-
-    def __str__(self) -> str:
-        return self.message()
