@@ -9,7 +9,8 @@ from pathlib import Path
 from ..i18n import translate
 from ..psychometrics.confirmatory import MODEL_NAMES
 from ..validation import ESTIMATORS, MISSING_METHODS, ValidationSettings, run_validation, write_validation
-from .arguments import add_common_arguments
+from ..validation.render import count_phrase
+from .arguments import add_common_arguments, metavar
 
 
 def add_parser(subparsers, lang: str) -> None:
@@ -17,12 +18,12 @@ def add_parser(subparsers, lang: str) -> None:
         "validate", help=translate("validate.cli.help", lang), description=translate("validate.cli.description", lang)
     )
     parser.add_argument("data", metavar="DATA", help=translate("cli.arg.data", lang))
-    parser.add_argument("--out", metavar="DIR", required=True, type=Path, help=translate("validate.cli.out", lang))
-    parser.add_argument("--rating", default="nu", help=translate("validate.cli.rating", lang))
+    parser.add_argument("--out", metavar=metavar("folder", lang), required=True, type=Path, help=translate("validate.cli.out", lang))
+    parser.add_argument("--rating", metavar=metavar("rating", lang), default="nu", help=translate("validate.cli.rating", lang))
     parser.add_argument("--estimator", choices=ESTIMATORS, default="ml", help=translate("validate.cli.estimator", lang))
     parser.add_argument("--missing", choices=MISSING_METHODS, default=None, help=translate("validate.cli.missing", lang))
-    parser.add_argument("--group", metavar="COLUMN", help=translate("validate.cli.group", lang))
-    parser.add_argument("--models", metavar="LIST", type=_model_list(lang), default=MODEL_NAMES,
+    parser.add_argument("--group", metavar=metavar("column", lang), help=translate("validate.cli.group", lang))
+    parser.add_argument("--models", metavar=metavar("list", lang), type=_model_list(lang), default=MODEL_NAMES,
                         help=translate("validate.cli.models", lang))
     add_common_arguments(parser, lang)
     parser.set_defaults(run=run)
@@ -54,10 +55,12 @@ def run(args: argparse.Namespace) -> int:
         if problem.severity == "note":
             continue
         section = translate(f"validate.section.{problem.section}", args.lang)
-        print(translate("validate.cli.problem", args.lang, section=section, message=problem.message(args.lang)), file=sys.stderr)
+        print(translate(f"validate.cli.problem_{problem.severity}", args.lang, section=section,
+                        message=problem.message(args.lang)), file=sys.stderr)
     counts = {s: sum(1 for p in result.problems if p.severity == s) for s in ("error", "warning")}
     print(translate(
         "validate.cli.done", args.lang, out=args.out, respondents=result.sample["respondents"], fits=len(result.fits),
-        models=len(args.models), errors=counts["error"], warnings=counts["warning"],
+        models=len(args.models), errors=count_phrase("error", counts["error"], args.lang),
+        warnings=count_phrase("warning", counts["warning"], args.lang),
     ))
     return 0

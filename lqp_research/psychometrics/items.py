@@ -192,7 +192,9 @@ def _item_rest(block: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, float]:
     for position in range(n_items):
         rest = np.delete(np.arange(n_items), position)
         rest_variance = covariance[np.ix_(rest, rest)].sum()
-        item_total[position] = covariance[position, rest].sum() / np.sqrt(covariance[position, position] * rest_variance)
+        # A constant item (variance 0) gets NaN, which the caller reports as missing.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            item_total[position] = covariance[position, rest].sum() / np.sqrt(covariance[position, position] * rest_variance)
         if n_items > 2:
             alpha_deleted[position] = _alpha(covariance[np.ix_(rest, rest)])
     return item_total, alpha_deleted, alpha

@@ -78,7 +78,11 @@ def htmt(
     def average(values: np.ndarray) -> float:
         if values.size == 0:
             return float("nan")
-        return float(np.exp(np.log(values).mean())) if method == "htmt2" else float(values.mean())
+        if method != "htmt2":
+            return float(values.mean())
+        # A correlation of exactly 0 makes the geometric mean 0: log gives -inf and exp(-inf) is 0.
+        with np.errstate(divide="ignore"):
+            return float(np.exp(np.log(values).mean()))
 
     names = list(scales)
     within = {}

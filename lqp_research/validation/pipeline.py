@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputDataError
+from ..i18n import LANGUAGES, translate
 from ..instrument import Instrument, load_instrument
 from ..io import ColumnMapping, Responses, read_responses
 from ..psychometrics import (
@@ -50,6 +51,7 @@ from ..psychometrics.confirmatory.specification import GENERAL_FACTOR
 from ..scoring import ScoringSettings, clean_responses, item_scores
 from .models import ESTIMATORS, LOADING_COLUMNS, MISSING_METHODS, ModelFit, fit_model, fit_table, nested_comparisons
 from .problems import Problem, ProblemLog
+from .screening import DROPPED_COLUMNS, Screening, reduce_instrument, screen_items
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +62,13 @@ SECTIONS = (
 
 #: Modification indices listed for the correlated-factors model.
 N_MODIFICATION_INDICES = 10
+
+#: Complete cases below which HTMT values get a note that they are uncertain.
+#: Correlations from fewer than about 100 respondents have standard errors near 0.1.
+HTMT_MIN_COMPLETE = 100
+
+# Sections whose analyses need the inverse of the item correlation matrix.
+_INVERSE_SECTIONS = ("factorability", "n_factors", "efa")
 
 
 @dataclass(frozen=True)
@@ -140,6 +149,9 @@ class ValidationResult:
     ave, fornell_larcker, htmt : DataFrame or None
     invariance : InvarianceResult or None
     problems : tuple of Problem
+    screening : Screening or None
+        Constant and duplicated items left out of every analysis after the item
+        analysis, and whether the correlation matrix of the rest is singular.
     """
 
     settings: ValidationSettings
@@ -167,6 +179,14 @@ class ValidationResult:
     htmt: pd.DataFrame | None = None
     invariance: InvarianceResult | None = None
     problems: tuple[Problem, ...] = ()
+    screening: Screening | None = None
+
+    @property
+    def dropped_items(self) -> pd.DataFrame:
+        """Items left out after the item analysis (columns ``item``, ``reason``, ``duplicate_of``)."""
+        if self.screening is None:
+            return pd.DataFrame(columns=list(DROPPED_COLUMNS))
+        return self.screening.dropped
 
     def problems_of(self, section: str) -> list[Problem]:
         """Return the problems recorded for ``section``."""
@@ -298,13 +318,19 @@ def run_validation(
     }
     logger.info("Validating rating %s of %s: %d respondents.", settings.rating, source["file"], len(items))
 
+    screening = screen_items(items)
+    _log_screening(screening, log)
+    analysed = items.loc[:, list(screening.kept)]
+    reduced = reduce_instrument(instrument, screening.kept)
+
     sections: dict = {}
-    sections.update(_item_sections(items, instrument, log))
-    sections.update(_exploratory_sections(items, instrument, settings, log))
-    fits = _fit_models(items, instrument, settings, sample, log)
-    sections.update(_confirmatory_sections(items, instrument, settings, fits, log))
-    sections["invariance"] = _invariance(items, groups, instrument, settings, log)
+    sections.update(_item_sections(items, analysed, instrument, reduced, screening, log))
+    sections.update(_exploratory_sections(analysed, reduced, settings, screening, log))
+    fits = _fit_models(analysed, reduced, settings, sample, screening, log)
+    sections.update(_confirmatory_sections(analysed, reduced, settings, fits, screening, log))
+    sections["invariance"] = _invariance(analysed, groups, reduced, settings, log)
     return ValidationResult(
+        screening=screening,
         settings=settings,
         instrument=instrument,
         source=source,
@@ -316,23 +342,78 @@ def run_validation(
     )
 
 
-def _item_sections(items: pd.DataFrame, instrument: Instrument, log: ProblemLog) -> dict:
-    key = instrument.scoring_key()
-    dimensions = {d.code: list(d.factors) for d in instrument.dimensions} or None
+def _log_screening(screening: Screening, log: ProblemLog) -> None:
+    """Record the dropped items and a singular correlation matrix, once each."""
+    dropped = screening.dropped
+    if len(dropped):
+        messages = {}
+        for lang in LANGUAGES:
+            parts = []
+            constant = dropped[dropped["reason"] == "constant"]["item"].tolist()
+            if constant:
+                parts.append(translate("validate.screening.constant", lang, items=", ".join(constant)))
+            copies = dropped[dropped["reason"] == "duplicate"]
+            if len(copies):
+                pairs = ", ".join(f"{r.item} = {r.duplicate_of}" for r in copies.itertuples())
+                parts.append(translate("validate.screening.duplicate", lang, pairs=pairs))
+            parts.append(translate("validate.screening.dropped", lang, items=", ".join(dropped["item"])))
+            messages[lang] = " ".join(parts)
+        log.add("items", "warning", messages)
+    if screening.singular == "few_respondents":
+        log.error("sample", "validate.screening.few_respondents", n=screening.n_respondents, items=len(screening.kept))
+    elif screening.singular == "singular":
+        messages = {
+            lang: translate("validate.screening.singular", lang, items=len(screening.kept),
+                            determinant=format_determinant(screening.determinant, lang))
+            for lang in LANGUAGES
+        }
+        log.add("sample", "error", messages)
+
+
+def format_determinant(value: float, lang: str) -> str:
+    """Format a determinant as ``8.99 × 10^-112`` with the decimal mark of ``lang``."""
+    if not np.isfinite(value):
+        return "–"
+    if value == 0:
+        return "0"
+    exponent = int(np.floor(np.log10(abs(value))))
+    mantissa = f"{value / 10.0 ** exponent:.2f}"
+    if lang == "da":
+        mantissa = mantissa.replace(".", ",").replace("-", "−")
+    return f"{mantissa} × 10^{exponent}" if exponent else mantissa
+
+
+def _skip_note(screening: Screening, section: str, log: ProblemLog) -> bool:
+    """Record why a section that needs an invertible correlation matrix is skipped; True when it is."""
+    if not screening.singular:
+        return False
+    log.note(section, f"validate.screening.skipped_{screening.singular}")
+    return True
+
+
+def _item_sections(
+    items: pd.DataFrame, analysed: pd.DataFrame, instrument: Instrument, reduced: Instrument, screening: Screening,
+    log: ProblemLog,
+) -> dict:
     scale = instrument.scale
-    analysis = log.run("items", item_analysis, items, key, scale_min=scale.min, scale_max=scale.max)
-    reliability = log.run("reliability", reliability_table, items, key, dimensions)
+    analysis = log.run("items", item_analysis, items, instrument.scoring_key(), scale_min=scale.min, scale_max=scale.max)
+    key = reduced.scoring_key()
+    dimensions = {d.code: list(d.factors) for d in reduced.dimensions} or None
+    reliability = log.run("reliability", reliability_table, analysed, key, dimensions)
     if reliability is not None:
         reliability = reliability.assign(omega_hierarchical=np.nan)
-    n_group = len(instrument.factors)
-    omega_sl = log.run("reliability", omega_hierarchical, items, n_factors=n_group, context="omega (Schmid-Leiman)")
-    whole = log.run("reliability", cronbach_alpha, items)
+    n_group = len(reduced.factors)
+    # Omega hierarchical comes from an EFA, which needs the inverse correlation matrix.
+    omega_sl = None
+    if not _skip_note(screening, "reliability", log):
+        omega_sl = log.run("reliability", omega_hierarchical, analysed, n_factors=n_group, context="omega (Schmid-Leiman)")
+    whole = log.run("reliability", cronbach_alpha, analysed)
     if reliability is not None and (whole is not None or omega_sl is not None):
         row = {
             "level": "instrument",
             "scale": instrument_name(instrument),
-            "n_items": whole.n_items if whole is not None else items.shape[1],
-            "n_respondents": whole.n_respondents if whole is not None else len(items),
+            "n_items": whole.n_items if whole is not None else analysed.shape[1],
+            "n_respondents": whole.n_respondents if whole is not None else len(analysed),
             "alpha": whole.alpha if whole is not None else np.nan,
             "alpha_ci_low": whole.ci_low if whole is not None else np.nan,
             "alpha_ci_high": whole.ci_high if whole is not None else np.nan,
@@ -349,8 +430,14 @@ def instrument_name(instrument: Instrument) -> str:
 
 
 def _exploratory_sections(
-    items: pd.DataFrame, instrument: Instrument, settings: ValidationSettings, log: ProblemLog
+    items: pd.DataFrame, instrument: Instrument, settings: ValidationSettings, screening: Screening, log: ProblemLog
 ) -> dict:
+    skipped = [_skip_note(screening, section, log) for section in _INVERSE_SECTIONS]
+    if any(skipped):
+        return {
+            "kmo": None, "bartlett": None, "parallel": None, "velicer": None,
+            "efa": None, "target": None, "congruence": None,
+        }
     sampling = log.run("factorability", kmo, items)
     sphericity = log.run("factorability", bartlett_sphericity, items)
     parallel = log.run("n_factors", parallel_analysis, items, random_state=settings.random_state)
@@ -389,23 +476,28 @@ def _named_rotation(rotation: Rotation, key: pd.DataFrame) -> Rotation:
 
 
 def _fit_models(
-    items: pd.DataFrame, instrument: Instrument, settings: ValidationSettings, sample: dict, log: ProblemLog
+    items: pd.DataFrame, instrument: Instrument, settings: ValidationSettings, sample: dict, screening: Screening,
+    log: ProblemLog,
 ) -> dict[str, ModelFit]:
     if settings.missing == "pairwise" and settings.estimator != "wlsmv":
         log.warn("cfa", "validate.note.pairwise_needs_wlsmv", estimator=settings.estimator.upper())
     if settings.missing == "fiml" and settings.estimator == "wlsmv":
         log.warn("cfa", "validate.note.fiml_needs_ml")
     missing = cfa_missing_method(settings)
-    if missing == "listwise" and sample["complete_cases"] <= items.shape[1]:
+    if screening.singular == "few_respondents":
+        log.note("cfa", "validate.screening.skipped_few_respondents")
+        return {}
+    complete_cases = int(items.notna().all(axis=1).sum())
+    if missing == "listwise" and complete_cases <= items.shape[1]:
         # Every model would fail on the same singular covariance matrix; say it once.
         log.error(
-            "cfa", "validate.note.too_few_complete", complete=sample["complete_cases"],
+            "cfa", "validate.note.too_few_complete", complete=complete_cases,
             respondents=sample["respondents"], items=items.shape[1],
         )
         return {}
     fits: dict[str, ModelFit] = {}
     for name in settings.models:
-        fit = log.run("cfa", fit_model, items, instrument, name, settings.estimator, missing, context=name)
+        fit = log.run("cfa", _fit_single_group, items, instrument, name, settings.estimator, missing, context=name)
         if fit is None:
             continue
         if not fit.converged:
@@ -414,9 +506,26 @@ def _fit_models(
     return fits
 
 
+def _fit_single_group(
+    items: pd.DataFrame, instrument: Instrument, model: str, estimator: str, missing: str
+) -> ModelFit:
+    """Call :func:`fit_model`, restating the engine's data errors without its internal group name."""
+    try:
+        return fit_model(items, instrument, model, estimator, missing)
+    except InputDataError as error:
+        key = getattr(error, "key", "")
+        params = dict(getattr(error, "params", {}) or {})
+        if key == "cfa.too_few_respondents":
+            variant = "fiml" if missing == "fiml" else "complete"
+            raise InputDataError(f"validate.cfa_data.too_few_{variant}", n=params.get("n"), items=params.get("p")) from error
+        if key in ("cfa.constant_item", "cfa.duplicated_items", "cfa.singular_covariance"):
+            raise InputDataError(f"validate.cfa_data.{key.split('.')[1]}", items=params.get("items", "")) from error
+        raise
+
+
 def _confirmatory_sections(
     items: pd.DataFrame, instrument: Instrument, settings: ValidationSettings, fits: dict[str, ModelFit],
-    log: ProblemLog,
+    screening: Screening, log: ProblemLog,
 ) -> dict:
     table = fit_table(fits) if fits else None
     comparisons = log.run("cfa", nested_comparisons, fits) if fits else None
@@ -439,11 +548,29 @@ def _confirmatory_sections(
         fornell = log.run("validity", fornell_larcker, first_order, correlations)
     else:
         log.note("validity", "validate.note.validity_needs_m3")
-    ratios = log.run("validity", htmt, items, instrument.scoring_key())
+    ratios = _htmt(items, instrument, screening, log)
     return {
         "fit_table": table, "comparisons": comparisons, "modification_indices": indices,
         "cfa_omega": cfa_omega, "ave": ave, "fornell_larcker": fornell, "htmt": ratios,
     }
+
+
+def _htmt(items: pd.DataFrame, instrument: Instrument, screening: Screening, log: ProblemLog) -> pd.DataFrame | None:
+    """Compute HTMT unless there are no more respondents than items; note values above 1 and few complete cases."""
+    if screening.singular == "few_respondents":
+        log.note("validity", "validate.screening.skipped_few_respondents")
+        return None
+    ratios = log.run("validity", htmt, items, instrument.scoring_key())
+    if ratios is None:
+        return None
+    complete = int(items.notna().all(axis=1).sum())
+    if complete < HTMT_MIN_COMPLETE:
+        log.warn("validity", "validate.htmt.few_complete", n=complete, minimum=HTMT_MIN_COMPLETE)
+    values = ratios.to_numpy()
+    off_diagonal = values[~np.eye(len(values), dtype=bool)]
+    if (off_diagonal > 1).any():
+        log.warn("validity", "validate.htmt.above_one")
+    return ratios
 
 
 def _first_order_loadings(fit: ModelFit, instrument: Instrument) -> pd.DataFrame:

@@ -152,7 +152,7 @@ def build_view(result: ValidationResult, lang: str) -> dict:
             estimator=settings.estimator.upper(),
         ),
         "key_numbers": _key_numbers(result, lang),
-        "problem_summary": t("validate.problem_summary", **counts),
+        "problem_summary": t("validate.problem_summary", **{s: count_phrase(s, n, lang) for s, n in counts.items()}),
         "problem_links": [
             {"id": s["id"], "title": s["title"], "n": len(s["problems"])} for s in sections if s["problems"]
         ],
@@ -201,10 +201,10 @@ def _sample_section(result: ValidationResult, lang: str) -> list[dict]:
     listwise = t("validate.missing.listwise")
     if result.item_analysis is not None:
         n = result.item_analysis["n"]
-        rows.append([_cell(t("validate.section.items")), _cell(f"{_integer(n.min(), lang)}–{_integer(n.max(), lang)}"), _cell(t("validate.missing.available"))])
+        rows.append([_cell(t("validate.section.items")), _cell(_integer_range(n.min(), n.max(), lang)), _cell(t("validate.missing.available"))])
     if result.reliability is not None:
         n = result.reliability["n_respondents"]
-        rows.append([_cell(t("validate.section.reliability")), _cell(f"{_integer(n.min(), lang)}–{_integer(n.max(), lang)}"), _cell(pairwise)])
+        rows.append([_cell(t("validate.section.reliability")), _cell(_integer_range(n.min(), n.max(), lang)), _cell(pairwise)])
     if result.efa is not None:
         rows.append([_cell(t("validate.sample.exploratory")), _cell(_integer(result.efa.n_respondents, lang)), _cell(pairwise)])
     for name, fit in result.fits.items():
@@ -250,6 +250,15 @@ def _items_section(result: ValidationResult, lang: str) -> list[dict]:
         ])
     if rows:
         blocks.append(_table(t("validate.items.flagged"), headers, rows, t("validate.items.csv_note"), wide=True))
+    dropped = result.dropped_items
+    if len(dropped):
+        rows = [
+            [_cell(r.item, "label"), _cell(t("validate.screening.reason_constant") if r.reason == "constant"
+                                           else t("validate.screening.reason_duplicate", item=r.duplicate_of), "text")]
+            for r in dropped.itertuples()
+        ]
+        blocks.append(_table(t("validate.screening.dropped_table"), [t("validate.column.item"), t("validate.column.reason")],
+                             rows, t("validate.screening.dropped", items=", ".join(dropped["item"]))))
     return blocks
 
 
@@ -290,10 +299,14 @@ def _kmo_label(value: float, lang: str) -> str:
 
 def _factorability_section(result: ValidationResult, lang: str) -> list[dict]:
     t = lambda key, **p: translate(key, lang, **p)  # noqa: E731
-    facts = []
+    # A statistic that was not computed shows a dash; the section's problem says why.
+    facts = [(t("validate.factorability.kmo"), "–")]
     if result.kmo is not None:
-        facts.append((t("validate.factorability.kmo"), f"{_number(result.kmo.overall, lang, 3)} ({_kmo_label(result.kmo.overall, lang)})"))
-    if result.bartlett is not None:
+        facts = [(t("validate.factorability.kmo"), f"{_number(result.kmo.overall, lang, 3)} ({_kmo_label(result.kmo.overall, lang)})")]
+    # KMO fails only on a singular correlation matrix, where Bartlett's log-determinant means nothing either.
+    if result.bartlett is None or result.kmo is None:
+        facts.append((t("validate.factorability.bartlett"), "–"))
+    else:
         b = result.bartlett
         facts.append((t("validate.factorability.bartlett"), t(
             "validate.factorability.bartlett_value", chisq=_number(b.chi_square, lang, 1), df=_integer(b.df, lang),
@@ -312,9 +325,13 @@ def _n_factors_section(result: ValidationResult, lang: str) -> list[dict]:
     if result.parallel is not None:
         facts.append((t("validate.n_factors.parallel_fa"), _integer(result.parallel.n_factors, lang)))
         facts.append((t("validate.n_factors.parallel_pc"), _integer(result.parallel.n_components, lang)))
+    else:
+        facts.append((t("validate.n_factors.parallel_fa"), "–"))
     if result.velicer is not None:
         facts.append((t("validate.n_factors.map_squared"), _integer(result.velicer.n_factors_squared, lang)))
         facts.append((t("validate.n_factors.map_fourth"), _integer(result.velicer.n_factors_fourth, lang)))
+    else:
+        facts.append((t("validate.n_factors.map_squared"), "–"))
     blocks = [_text(t("validate.n_factors.text")), _facts(facts)]
     if result.parallel is not None:
         blocks.append(_figure(charts.scree_chart(result.parallel, lang), t("validate.n_factors.scree_caption")))
@@ -357,6 +374,19 @@ def _efa_section(result: ValidationResult, lang: str) -> list[dict]:
     rows = [[_cell(item, "label"), _cell(_number(value, lang))] for item, value in lowest.items()]
     blocks.append(_table(t("validate.efa.lowest_communalities"), [t("validate.column.item"), "h²"], rows))
     return blocks
+
+
+def _integer_range(low, high, lang: str) -> str:
+    """Format ``low–high``, or one number when both are equal."""
+    if low == high:
+        return _integer(low, lang)
+    return f"{_integer(low, lang)}–{_integer(high, lang)}"
+
+
+def count_phrase(severity: str, count: int, lang: str) -> str:
+    """Return e.g. "1 advarsel" or "2 advarsler": the count with the singular or plural noun."""
+    form = "one" if count == 1 else "other"
+    return translate(f"validate.count.{severity}_{form}", lang, n=count)
 
 
 def index_variant_notes(fits: dict, lang: str) -> list[str]:

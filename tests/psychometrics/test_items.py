@@ -1,5 +1,6 @@
 """Item analysis against psych::describe and psych::alpha on psych's bfi data."""
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -120,3 +121,17 @@ def test_item_analysis_on_lqp_sample(lqp, sample_path):
     assert list(table["item"]) == list(lqp.item_ids)
     assert table["share_floor"].between(0, 1).all()
     assert table["corrected_item_total"].between(-1, 1).all()
+
+
+def test_constant_item_without_runtime_warning():
+    items = pd.DataFrame({
+        "a1": [1.0, 2, 3, 4, 5, 2], "a2": [2.0, 2, 3, 5, 4, 1], "a3": [3.0, 3, 3, 3, 3, 3],
+    })
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        result = item_analysis(items, {"A": ["a1", "a2", "a3"]})
+
+    row = result.set_index("item").loc["a3"]
+    assert np.isnan(row["corrected_item_total"])

@@ -1,5 +1,6 @@
 """HTMT, AVE, composite reliability and Fornell-Larcker against semTools 0.5-6 on HolzingerSwineford1939."""
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -101,3 +102,18 @@ def test_bad_loadings_table_raises():
     with pytest.raises(InputDataError) as error:
         average_variance_extracted(pd.DataFrame({"lhs": ["visual"], "est": [0.7]}))
     assert "loadings must have the columns factor, item, loading" in error.value.message("en")
+
+
+def test_htmt2_zero_correlation_without_runtime_warning():
+    # b1 is uncorrelated with a1 (dot product of centred columns is 0), so log(0) occurs.
+    items = pd.DataFrame({
+        "a1": [1.0, 2, 3, 4, 5, 1, 2, 3, 4, 5], "a2": [1.0, 2, 3, 4, 4, 2, 2, 3, 5, 5],
+        "b1": [3.0, 1, 5, 5, 1, 3, 1, 5, 5, 1], "b2": [3.0, 2, 4, 5, 1, 3, 2, 5, 4, 1],
+    })
+    assert items["a1"].corr(items["b1"]) == pytest.approx(0.0, abs=1e-12)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        result = htmt(items, {"A": ["a1", "a2"], "B": ["b1", "b2"]})
+
+    assert result.loc["A", "B"] == pytest.approx(0.0)

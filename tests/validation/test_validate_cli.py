@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -95,12 +97,63 @@ def test_too_few_respondents_for_models(tmp_path, mini, capsys):
 
     assert status == 0
     html = assert_outputs(out)
-    message = "Only 14 of 14 respondents answered all 16 items"
+    err = capsys.readouterr().err
+    message = "Only 14 respondents answered, but there are 16 items."
     assert message in html
-    assert message in capsys.readouterr().err
+    assert f"Error [Sample and missing answers]: {message}" in err
+    assert "linear combinations" not in html
+    assert "group all" not in html
+    assert "Not computed: there are no more respondents than items" in html
     assert pd.read_csv(out / "fit.csv").empty
     assert "Item analysis" in html
     assert not pd.read_csv(out / "reliability.csv").empty
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_few_respondents_blank_statistics(tmp_path, mini, lang):
+    data = write_export(simulate_export(mini, n=10), tmp_path / "tiny.csv")
+    out = tmp_path / "report"
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        validate(data, out, "--instrument", str(MINI_INSTRUMENT), "--lang", lang)
+
+    html = (out / "validation.html").read_text(encoding="utf-8")
+    bartlett = "Bartlett&#39;s test" if lang == "en" else "Bartletts test"
+    map_label = "MAP (squared partials)" if lang == "en" else "MAP (kvadrerede partielle)"
+    assert f"{bartlett}</dt><dd>–<" in html
+    assert f"{map_label}</dt><dd>–<" in html
+    assert "χ² =" not in html
+    assert "HTMT (heterotrait" not in html
+
+
+def test_stderr_names_severity(tmp_path, mini, capsys):
+    data = write_export(simulate_export(mini, n=10), tmp_path / "tiny.csv")
+
+    validate(data, tmp_path / "report", "--instrument", str(MINI_INSTRUMENT))
+
+    captured = capsys.readouterr()
+    assert captured.err.startswith("Fejl [Stikprøve og manglende svar]: Kun 10 respondenter har svaret")
+    assert "1 fejl og 0 advarsler" in captured.out
+
+
+def test_singular_matrix_skips_inverse_statistics(tmp_path, mini, capsys):
+    frame = simulate_export(mini, n=200)
+    # FA03 = FA01 + FA02 - 1 on answers 1-3: an exact linear dependency without a copied column.
+    rng = np.random.default_rng(11)
+    frame["FA01_nu"] = rng.integers(1, 4, size=len(frame))
+    frame["FA02_nu"] = rng.integers(1, 4, size=len(frame))
+    frame["FA03_nu"] = frame["FA01_nu"] + frame["FA02_nu"] - 1
+    data = write_export(frame, tmp_path / "singular.csv")
+    out = tmp_path / "report"
+
+    validate(data, out, "--instrument", str(MINI_INSTRUMENT), "--lang", "da", "--models", "M3")
+
+    html = (out / "validation.html").read_text(encoding="utf-8")
+    assert "Korrelationsmatricen for de 16 items er singulær" in html
+    assert "e-" not in html.split("Korrelationsmatricen for de 16 items er singulær")[1][:80]
+    assert "χ² =" not in html
+    assert "Fejl [Stikprøve og manglende svar]" in capsys.readouterr().err
 
 
 def test_listwise_deletion_below_items_with_fallbacks(tmp_path, mini):
@@ -126,7 +179,7 @@ def test_listwise_deletion_below_items_with_fallbacks(tmp_path, mini):
     assert "pairwise deletion" in pairwise_html
 
 
-def test_duplicated_item_is_reported(tmp_path, mini, capsys):
+def test_duplicated_item_is_dropped(tmp_path, mini, capsys):
     frame = simulate_export(mini, n=200)
     frame["FA02_nu"] = frame["FA01_nu"]
     data = write_export(frame, tmp_path / "duplicated.csv")
@@ -135,13 +188,22 @@ def test_duplicated_item_is_reported(tmp_path, mini, capsys):
     validate(data, out, "--instrument", str(MINI_INSTRUMENT), "--models", "M3", "--lang", "en")
 
     html = assert_outputs(out)
-    message = "Items FA01, FA02 are perfectly correlated in group all"
+    err = capsys.readouterr().err
+    message = "These items have exactly the same answers in every row: FA02 = FA01. Left out of reliability, KMO"
     assert message in html
-    assert message in capsys.readouterr().err
-    assert not pd.read_csv(out / "items.csv").empty
+    assert message in err
+    assert "group all" not in html
+    assert "Items left out" in html
+    items = pd.read_csv(out / "items.csv")
+    assert "FA02" in set(items["item"])
+    loadings = pd.read_csv(out / "loadings.csv")
+    assert "FA02" not in set(loadings["indicator"])
+    assert "FA01" in set(loadings["indicator"])
+    assert len(pd.read_csv(out / "fit.csv")) == 1
+    assert "χ² =" in html
 
 
-def test_constant_item_is_reported(tmp_path, mini, capsys):
+def test_constant_item_is_dropped(tmp_path, mini, capsys):
     frame = simulate_export(mini, n=200)
     frame["FB03_nu"] = 3
     data = write_export(frame, tmp_path / "constant.csv")
@@ -151,10 +213,15 @@ def test_constant_item_is_reported(tmp_path, mini, capsys):
 
     html = assert_outputs(out)
     err = capsys.readouterr().err
-    assert "Item FB03 has no variance and is left out of the computation." in html
-    assert "Item(s) FB03 have the same answer for everyone in group all" in html
-    assert "FB03" in err
-    assert not pd.read_csv(out / "reliability.csv").empty
+    message = "Every respondent gave the same answer to FB03 (no variance). Left out of reliability, KMO"
+    assert message in html
+    assert message in err
+    assert "group all" not in html
+    reliability = pd.read_csv(out / "reliability.csv")
+    assert not reliability.empty
+    fit = pd.read_csv(out / "fit.csv")
+    assert len(fit) == 1
+    assert "FB03" not in set(pd.read_csv(out / "loadings.csv")["indicator"])
 
 
 def test_negative_variance_is_reported(tmp_path, mini, capsys):
