@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from lqp_research.cli import main
+from lqp_research.i18n import translate
 from lqp_research.validation import FIT_COLUMNS
 
 from mini_data import MINI_INSTRUMENT, simulate_export, write_export
@@ -352,3 +353,42 @@ def test_fit_table_names_index_variant(tmp_path, mini):
     wlsmv_html = (tmp_path / "wlsmv" / "validation.html").read_text(encoding="utf-8")
     assert "CFI, TLI and RMSEA of M1, M3: robust." in wlsmv_html
     assert pd.read_csv(tmp_path / "wlsmv" / "fit.csv")["rmsea"].notna().all()
+
+
+def test_htmt_few_complete_cases_note(tmp_path, mini):
+    data = write_export(simulate_export(mini, n=60), tmp_path / "sixty.csv")
+    out = tmp_path / "report"
+
+    validate(data, out, "--instrument", str(MINI_INSTRUMENT), "--lang", "en", "--models", "M3")
+
+    html = (out / "validation.html").read_text(encoding="utf-8")
+    assert "HTMT rests on only 60 respondents without missing answers (fewer than 100)" in html
+
+
+def test_reliability_n_single_number(tmp_path, mini_export):
+    out = tmp_path / "report"
+
+    validate(mini_export, out, "--instrument", str(MINI_INSTRUMENT), "--models", "M3")
+
+    html = (out / "validation.html").read_text(encoding="utf-8")
+    assert "300–300" not in html
+    assert "<td>300</td>" in html
+
+
+def test_help_metavars_in_danish(capsys):
+    with pytest.raises(SystemExit):
+        main(["validate", "--help"])
+
+    help_text = capsys.readouterr().out
+    assert "--out MAPPE" in help_text
+    assert "--group KOLONNE" in help_text
+    assert "--models LISTE" in help_text
+    assert " DIR" not in help_text
+
+
+def test_danish_wording_of_notes():
+    assert translate("validate.count.warning_one", "da", n=1) == "1 advarsel"
+    assert translate("validate.count.note_one", "da", n=1) == "1 bemærkning"
+    assert translate("validate.count.warning_other", "da", n=2) == "2 advarsler"
+    assert "det forventede fald" in translate("validate.cfa.mi_note", "da")
+    assert translate("validate.note.no_difference_test_wlsmv", "da").startswith("χ²-differenstest")
