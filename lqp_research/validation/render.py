@@ -108,7 +108,10 @@ def _matrix(frame: pd.DataFrame, caption: str, lang: str, highlight=None, note: 
         row = [_cell(str(name), "label")]
         for column, value in values.items():
             css = "flag" if highlight is not None and column != name and highlight(value) else ""
-            row.append(_cell("" if column == name and value == 1 else _number(value, lang), css))
+            # Correlation matrices have 1 on the diagonal up to rounding (EFA factor correlations
+            # come out as 0.9999999...), so the diagonal is blank whenever it is 1 to six decimals.
+            unit_diagonal = column == name and np.isclose(value, 1.0, rtol=0.0, atol=1e-6)
+            row.append(_cell("" if unit_diagonal else _number(value, lang), css))
         rows.append(row)
     return _table(caption, headers, rows, note)
 

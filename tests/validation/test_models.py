@@ -11,6 +11,7 @@ import pytest
 from lqp_research.psychometrics.confirmatory import cfa
 from lqp_research.validation import export_table
 from lqp_research.validation.models import select_measures, standardized_loading_se
+from lqp_research.validation.render import _matrix
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 HOLZINGER = REPOSITORY / "tests" / "data" / "public" / "HolzingerSwineford1939.csv"
@@ -97,3 +98,25 @@ def test_select_measures_reports_none():
     assert variant == "none"
     assert np.isnan(measures["cfi"])
     assert measures["chisq"] == 120.0
+
+
+def test_correlation_diagonal_blank_despite_rounding():
+    correlations = pd.DataFrame(
+        [[1 - 1e-12, 0.31], [0.31, 1 + 1e-12]], index=["F1", "F2"], columns=["F1", "F2"]
+    )
+
+    table = _matrix(correlations, "caption", "da")
+
+    texts = [[cell["text"] for cell in row] for row in table["rows"]]
+    assert texts[0] == ["F1", "", "0,31"]
+    assert texts[1] == ["F2", "0,31", ""]
+
+
+def test_non_unit_diagonal_is_shown():
+    # Fornell-Larcker tables carry the square root of the AVE on the diagonal.
+    matrix = pd.DataFrame([[0.72, 0.4], [0.4, 0.81]], index=["F1", "F2"], columns=["F1", "F2"])
+
+    table = _matrix(matrix, "caption", "en")
+
+    assert table["rows"][0][1]["text"] == "0.72"
+    assert table["rows"][1][2]["text"] == "0.81"
