@@ -17,6 +17,7 @@ from ..instrument import Instrument
 from ..outputs import atomic_path
 from ..psychometrics import EfaResult, match_factors
 from ..psychometrics.confirmatory.specification import GENERAL_FACTOR
+from ..reporting.formatting import format_number
 from .models import ModelFit
 
 EXPORT_FORMATS = ("csv", "xlsx", "tex")
@@ -145,7 +146,8 @@ def aligned_efa(solution: EfaResult, key: pd.DataFrame) -> tuple[pd.DataFrame, p
 
 
 def problem_table(problems, lang: str) -> pd.DataFrame:
-    """Return the problems of a validation run as a table: ``section``, ``severity``, ``message`` in ``lang``."""
+    """Return the problems of a validation run as a table: section, severity and message, headers and text in ``lang``."""
+    columns = ["section", "severity", "message"]
     rows = [
         {
             "section": translate(f"validate.section.{p.section}", lang),
@@ -154,7 +156,38 @@ def problem_table(problems, lang: str) -> pd.DataFrame:
         }
         for p in problems
     ]
-    return pd.DataFrame(rows, columns=["section", "severity", "message"])
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.rename(columns={column: translate(f"validate.column.{column}", lang) for column in columns})
+
+
+def format_table(table: pd.DataFrame, lang: str, decimals: int = 3) -> pd.DataFrame:
+    """Return a copy of ``table`` with numbers as text in the report's format for ``lang``.
+
+    Floats get ``decimals`` decimals and the decimal mark of ``lang``; p-value
+    columns (the translated ``p`` headers of :func:`model_comparison`) show
+    values below 0.001 as "< 0,001" (Danish) or "< 0.001"; missing values are
+    blank. Integers and text are kept as they are. For display only: export the
+    numeric table.
+    """
+    pvalue_headers = {translate(f"validate.column.{key}", lang) for key in ("pvalue", "delta_pvalue")}
+    formatted = table.copy()
+    for column in formatted.columns:
+        values = formatted[column]
+        if not pd.api.types.is_float_dtype(values):
+            continue
+        if column in pvalue_headers:
+            formatted[column] = [_format_pvalue(v, lang) for v in values]
+        else:
+            formatted[column] = ["" if pd.isna(v) else format_number(float(v), lang, decimals) for v in values]
+    return formatted
+
+
+def _format_pvalue(value: float, lang: str) -> str:
+    if pd.isna(value):
+        return ""
+    if value < 0.001:
+        return "< " + format_number(0.001, lang, 3)
+    return format_number(float(value), lang, 3)
 
 
 def export_table(
@@ -211,6 +244,7 @@ __all__ = [
     "aligned_efa",
     "correlation_matrix",
     "export_table",
+    "format_table",
     "loadings_wide",
     "model_comparison",
     "model_label",

@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from lqp_research.psychometrics.confirmatory import cfa
-from lqp_research.validation import export_table
+from lqp_research.i18n import translate
+from lqp_research.validation import export_table, format_table, problem_table
+from lqp_research.validation.problems import ProblemLog
 from lqp_research.validation.models import select_measures, standardized_loading_se
 from lqp_research.validation.render import _matrix
 
@@ -120,3 +122,26 @@ def test_non_unit_diagonal_is_shown():
 
     assert table["rows"][0][1]["text"] == "0.72"
     assert table["rows"][1][2]["text"] == "0.81"
+
+
+def test_problem_table_headers_in_danish():
+    log = ProblemLog()
+    log.error("sample", "validate.screening.few_respondents", n=10, items=16)
+
+    table = problem_table(log.problems, "da")
+
+    assert list(table.columns) == ["Afsnit", "Alvor", "Besked"]
+    assert table.iloc[0, 0] == "Stikprøve og manglende svar"
+    assert table.iloc[0, 2].startswith("Kun 10 respondenter")
+
+
+def test_format_table_danish_numbers():
+    p_header = translate("validate.column.pvalue", "da")
+    table = pd.DataFrame({"model": ["M1", "M3"], p_header: [0.0002, 0.25], "CFI": [0.91234, np.nan], "df": [104, 98]})
+
+    formatted = format_table(table, "da")
+
+    assert formatted[p_header].tolist() == ["< 0,001", "0,250"]
+    assert formatted["CFI"].tolist() == ["0,912", ""]
+    assert formatted["df"].tolist() == [104, 98]
+    assert table["CFI"].iloc[0] == 0.91234
