@@ -145,3 +145,23 @@ def test_format_table_danish_numbers():
     assert formatted["CFI"].tolist() == ["0,912", ""]
     assert formatted["df"].tolist() == [104, 98]
     assert table["CFI"].iloc[0] == 0.91234
+
+
+def test_single_group_error_without_group_name(mini):
+    from mini_data import simulate_export
+
+    from lqp_research.errors import InputDataError
+    from lqp_research.validation.pipeline import _fit_single_group
+
+    frame = simulate_export(mini, n=100)
+    items = frame[[f"{item}_nu" for item in mini.item_ids]].astype(float)
+    items.columns = list(mini.item_ids)
+    items["FB03"] = 3.0
+
+    with pytest.raises(InputDataError) as caught:
+        _fit_single_group(items, mini, "M3", "ml", "fiml")
+
+    assert caught.value.key == "validate.cfa_data.constant_item"
+    message = caught.value.message("en")
+    assert "FB03" in message
+    assert "group" not in message
