@@ -392,3 +392,24 @@ def test_danish_wording_of_notes():
     assert translate("validate.count.warning_other", "da", n=2) == "2 advarsler"
     assert "det forventede fald" in translate("validate.cfa.mi_note", "da")
     assert translate("validate.note.no_difference_test_wlsmv", "da").startswith("χ²-differenstest")
+
+
+def test_htmt_above_one_note(tmp_path, mini):
+    # FAi and FBi share an item-specific part, so FA and FB items correlate more
+    # across the two factors than within each, which puts HTMT(FA, FB) above 1.
+    frame = simulate_export(mini, n=300, seed=5)
+    rng = np.random.default_rng(3)
+    common = rng.normal(size=300)
+    for number in range(1, 5):
+        specific = rng.normal(size=300)
+        for factor in ("FA", "FB"):
+            item = f"{factor}0{number}"
+            raw = np.clip(np.round(3 + 0.9 * (specific + 0.5 * common) + 0.3 * rng.normal(size=300)), 1, 5)
+            frame[f"{item}_nu"] = 6 - raw if item in mini.reverse_item_ids else raw
+    data = write_export(frame, tmp_path / "crossed.csv")
+    out = tmp_path / "report"
+
+    validate(data, out, "--instrument", str(MINI_INSTRUMENT), "--lang", "en", "--models", "M1")
+
+    html = (out / "validation.html").read_text(encoding="utf-8")
+    assert "HTMT values above 1 mean that items correlate more with another factor" in html
