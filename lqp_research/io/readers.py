@@ -69,7 +69,7 @@ def read_raw(path: Path, sheet: str | int | None = None, numeric_headers=None) -
 
     ``numeric_headers``, given the header names, returns those that should hold
     numbers. A CSV reader parses them as float64 directly, which is several
-    times faster than text, and falls back to text when one holds a label.
+    times faster than text, and falls back to text when one contains a label.
 
     Raises
     ------
