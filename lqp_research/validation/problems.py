@@ -17,7 +17,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from ..errors import LqpError, LqpWarning
+from ..errors import CatalogueMessage, LqpError, LqpWarning
 from ..i18n import LANGUAGES, catalogue, translate
 
 logger = logging.getLogger(__name__)
@@ -27,28 +27,12 @@ Result = TypeVar("Result")
 SEVERITIES = ("error", "warning", "note")
 
 
-class ValidationWarning(LqpWarning):
+class ValidationWarning(CatalogueMessage, LqpWarning):
     """A validation step was skipped or changed because of the data or the settings.
 
-    Parameters
-    ----------
-    key : str
-        Catalogue key of the message.
-    **params
-        Values for the message's placeholders.
+    Built from a catalogue key and its placeholder values, as
+    :class:`lqp_research.errors.CatalogueMessage` describes.
     """
-
-    def __init__(self, key: str, /, **params: object) -> None:
-        self.key = key
-        self.params = params
-        super().__init__(key)
-
-    def message(self, lang: str | None = None) -> str:
-        """Return the message in ``lang`` (default: the current language)."""
-        return translate(self.key, lang, **self.params)
-
-    def __str__(self) -> str:
-        return self.message()
 
 
 @dataclass(frozen=True)
