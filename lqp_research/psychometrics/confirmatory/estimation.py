@@ -103,19 +103,32 @@ def ml_gradient_and_information(
     return gradient, info
 
 
-def _group_gradient_and_information(
-    model: CompiledModel, theta: np.ndarray, sample: SampleMoments, group: int, information: bool
-) -> tuple[np.ndarray, np.ndarray | None]:
+def weighted_residuals(
+    model: CompiledModel, theta: np.ndarray, sample: SampleMoments, group: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return ``Sigma^-1``, ``W = Sigma^-1 (Sigma - S - d d') Sigma^-1`` and ``Sigma^-1 d``.
+
+    ``d`` is the mean residual (sample means minus implied means), zero without
+    a mean structure. These are the pieces of the ML gradient with respect to
+    any covariance or mean cell, shared by the estimator and the modification
+    indices.
+    """
     sigma, mu = model.implied_moments(theta, group)
     sigma_inverse = _symmetric_inverse(sigma)
-    terms = model.derivative_terms(theta, group)
     residual = sigma - sample.covariances[group]
     weighted_mean_residual = np.zeros(sigma.shape[0])
     if mu is not None:
         difference = sample.means[group] - mu
         residual = residual - np.outer(difference, difference)
         weighted_mean_residual = sigma_inverse @ difference
-    w = sigma_inverse @ residual @ sigma_inverse
+    return sigma_inverse, sigma_inverse @ residual @ sigma_inverse, weighted_mean_residual
+
+
+def _group_gradient_and_information(
+    model: CompiledModel, theta: np.ndarray, sample: SampleMoments, group: int, information: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
+    sigma_inverse, w, weighted_mean_residual = weighted_residuals(model, theta, sample, group)
+    terms = model.derivative_terms(theta, group)
 
     # dF/dcell = tr(W dSigma) - 2 (Sigma^-1 d)' dmu, with tr(W (uv' + vu')) = 2 v'Wu.
     cell_gradient = 2.0 * terms.scale * np.einsum("ik,ik->k", terms.v, w @ terms.u)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .estimation import ml_gradient_and_information
+from .estimation import ml_gradient_and_information, weighted_residuals
 from .model import CompiledModel, cell_derivative_terms
 from .sample import SampleMoments
 from .standardized import standardize_cells
@@ -93,15 +93,7 @@ def _candidates(model: CompiledModel, group: int) -> pd.DataFrame:
 
 def _candidate_terms(model, theta, sample, group, candidates):
     matrices = model.matrices(theta, group)
-    sigma, mu = model.implied_moments(theta, group)
-    inverse_sigma = np.linalg.inv(sigma)
-    residual = sigma - sample.covariances[group]
-    weighted_mean = np.zeros(sigma.shape[0])
-    if mu is not None:
-        difference = sample.means[group] - mu
-        residual = residual - np.outer(difference, difference)
-        weighted_mean = inverse_sigma @ difference
-    w = inverse_sigma @ residual @ inverse_sigma
+    inverse_sigma, w, weighted_mean = weighted_residuals(model, theta, sample, group)
 
     u, v, scale, mean = cell_derivative_terms(
         matrices, candidates["matrix"].to_numpy(), candidates["row"].to_numpy(), candidates["col"].to_numpy()
